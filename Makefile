@@ -1,0 +1,40 @@
+# A thin wrapper over CMake; see README.md.
+#   make          build (installing missing Debian packages first)
+#   make models   fetch nsfwjs@4.3.0 from npm and convert its backbones
+#   make test     everything: build, models, unit + parity tests, then the
+#                 unit tests again under AddressSanitizer and UBSan
+BUILD ?= build
+SANITIZE_BUILD ?= build-sanitize
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps build models test test-release test-sanitize bench clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(BUILD) -j $(JOBS)
+
+models: build
+	VIGIL_BIN=$(CURDIR)/$(BUILD)/vigil bash scripts/fetch-backbones.sh $(CURDIR)/models
+
+test: test-release test-sanitize
+
+test-release: models
+	npm ci --prefix tools/tfjs --no-audit --no-fund --loglevel=error
+	cd $(BUILD) && ctest --output-on-failure
+
+test-sanitize: deps models
+	cmake -S . -B $(SANITIZE_BUILD) -DCMAKE_BUILD_TYPE=Debug -DVIGIL_SANITIZE=ON
+	cmake --build $(SANITIZE_BUILD) -j $(JOBS)
+	cd $(SANITIZE_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		ctest --output-on-failure -E parity
+
+bench: models
+	bash bench/run.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(SANITIZE_BUILD)

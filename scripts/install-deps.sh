@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# install-deps.sh - installs the Debian packages Vigil builds and tests with,
+# when any is missing.  As root it runs apt-get; otherwise it names the
+# packages and the command to install them.
+set -euo pipefail
+
+packages=(
+  # build
+  gcc make cmake pkg-config
+  # engine: image codecs, BLAS (the serial build: the engine threads itself), zlib
+  libjpeg62-turbo-dev libpng-dev zlib1g-dev libopenblas-serial-dev
+  # tool: JSON
+  libjansson-dev
+  # unit tests
+  libcmocka-dev
+  # backbone set-up (npm brings the weights package) and TF.js parity tests
+  nodejs
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$package")
+  fi
+done
+# Node may come from another Debian-compatible source that ships npm inside
+# the nodejs package; only ask for Debian's npm when there is none.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "Vigil needs these Debian packages: ${missing[*]}" >&2
+  echo "Install them with: sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

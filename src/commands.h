@@ -1,0 +1,10 @@
+/* commands.h - entry points of the vigil command groups, one file each. */
+#ifndef VIGIL_COMMANDS_H
+#define VIGIL_COMMANDS_H
+
+#define VIGIL_VERSION "0.1.0"
+
+/* argv[0] is the group's name; each returns the process exit code. */
+int cmd_backbone(int argc, char **argv);
+
+#endif

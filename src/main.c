@@ -1,0 +1,38 @@
+/*
+ * main.c - the vigil command: dispatches to one file per command group.
+ */
+#include "commands.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *to)
+{
+    fprintf(to, "usage: vigil <command> [options]\n\n"
+                "commands:\n"
+                "  backbone   import and run pretrained backbone networks\n"
+                "  version    print the version\n\n"
+                "Run 'vigil <command> --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *command = argv[1];
+    if (!strcmp(command, "backbone"))
+        return cmd_backbone(argc - 1, argv + 1);
+    if (!strcmp(command, "version") || !strcmp(command, "--version")) {
+        printf("vigil %s\n", VIGIL_VERSION);
+        return 0;
+    }
+    if (!strcmp(command, "help") || !strcmp(command, "--help") || !strcmp(command, "-h")) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "vigil: unknown command '%s'\n", command);
+    usage(stderr);
+    return 2;
+}
