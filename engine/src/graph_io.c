@@ -186,7 +186,7 @@ static vgl_status load_node(const vgl_modelfile *file, int index, vgl_node *node
         node->out_channels = (int)channels;
     }
     if (is_spatial(node->op)) {
-        int pair[2], pads[4], padding = 0;
+        int pair[2] = {0}, pads[4] = {0}, padding = 0;
         if ((status = load_ints(file, index, "kernel", pair, 2, err)))
             return status;
         node->kernel_h = pair[0], node->kernel_w = pair[1];

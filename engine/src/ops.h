@@ -39,8 +39,4 @@ void vgl_op_add(const float *const *ins, int n_ins, float *out, size_t count, in
 void vgl_op_concat(const float *const *ins, const int *in_channels, int n_ins, float *out,
                    size_t pixels, int threads);
 
-/* Adds bias to each row of `rows` x `channels` and applies the activation. */
-void vgl_bias_activation(float *data, size_t rows, int channels, const float *bias,
-                         vgl_activation activation);
-
 #endif

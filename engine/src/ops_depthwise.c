@@ -1,48 +1,70 @@
 /*
  * ops_depthwise.c - depthwise convolution (one filter per channel).
  *
- * Memory-bound rather than compute-bound, so it works on whole output rows:
- * the row starts as the bias, then every kernel tap adds one input row times
- * one weight vector, channels innermost so the loop runs on contiguous,
- * vectorisable memory.  Built for AVX2+FMA and for the baseline, picked at
- * load time.
+ * NHWC puts a pixel's channels side by side, so the kernel works on blocks
+ * of 8 channels held in a vector register: each output block starts as the
+ * bias, takes every kernel tap's input times weight, and is written once.
+ * GCC's vector extensions keep this portable (VGL_HOT builds an AVX2 copy).
  */
 #include "ops.h"
+#include "simd.h"
 
-#define HOT __attribute__((target_clones("arch=haswell", "default")))
+typedef float v8 __attribute__((vector_size(32)));
+typedef int v8i __attribute__((vector_size(32)));
+/* The same, at any float's address, for loads and stores. */
+typedef float v8u __attribute__((vector_size(32), aligned(4), may_alias));
 
-HOT static void depthwise_row(const vgl_node *node, const float *image, vgl_shape in_shape,
-                              float *dst, int oy, int out_w, int pad_h, int pad_w)
+#define LOAD8(p) (*(const v8u *)(p))
+
+VGL_HOT static void depthwise_row(const vgl_node *node, const float *image, vgl_shape in_shape,
+                                  float *dst, int oy, int out_w, int pad_h, int pad_w)
 {
-    int c = in_shape.c;
-    for (int ox = 0; ox < out_w; ox++)
-        for (int ch = 0; ch < c; ch++)
-            dst[(size_t)ox * c + ch] = node->bias[ch];
-    for (int ky = 0; ky < node->kernel_h; ky++) {
-        int iy = oy * node->stride_h - pad_h + ky;
-        if (iy < 0 || iy >= in_shape.h)
-            continue;
-        const float *in_row = image + (size_t)iy * (size_t)in_shape.w * (size_t)c;
-        for (int kx = 0; kx < node->kernel_w; kx++) {
-            const float *w = node->weight + ((size_t)ky * node->kernel_w + kx) * (size_t)c;
-            for (int ox = 0; ox < out_w; ox++) {
-                int ix = ox * node->stride_w - pad_w + kx;
-                if (ix < 0 || ix >= in_shape.w)
+    const int c = in_shape.c, kw = node->kernel_w;
+    const int c8 = c & ~7;
+    const v8 six = {6, 6, 6, 6, 6, 6, 6, 6};
+    for (int ox = 0; ox < out_w; ox++) {
+        float *out = dst + (size_t)ox * c;
+        int x0 = ox * node->stride_w - pad_w;
+        for (int ch = 0; ch < c8; ch += 8) {
+            v8 acc = LOAD8(node->bias + ch);
+            for (int ky = 0; ky < node->kernel_h; ky++) {
+                int iy = oy * node->stride_h - pad_h + ky;
+                if (iy < 0 || iy >= in_shape.h)
                     continue;
-                const float *restrict src = in_row + (size_t)ix * c;
-                float *restrict out = dst + (size_t)ox * c;
-                for (int ch = 0; ch < c; ch++)
-                    out[ch] += src[ch] * w[ch];
+                const float *in_row = image + (size_t)iy * in_shape.w * c;
+                const float *w_row = node->weight + (size_t)ky * kw * c;
+                for (int kx = 0; kx < kw; kx++) {
+                    int ix = x0 + kx;
+                    if (ix >= 0 && ix < in_shape.w)
+                        acc += LOAD8(in_row + (size_t)ix * c + ch) * LOAD8(w_row + (size_t)kx * c + ch);
+                }
             }
+            /* comparisons give all-ones lanes where true: select with masks */
+            if (node->activation != VGL_ACT_NONE)
+                acc = (v8)((v8i)acc & (acc > 0.0f));
+            if (node->activation == VGL_ACT_RELU6) {
+                v8i below = acc < six;
+                acc = (v8)(((v8i)acc & below) | ((v8i)six & ~below));
+            }
+            *(v8u *)(out + ch) = acc;
         }
-    }
-    size_t count = (size_t)out_w * (size_t)c;
-    if (node->activation == VGL_ACT_RELU6) {
-        for (size_t i = 0; i < count; i++)
-            dst[i] = dst[i] < 0.0f ? 0.0f : dst[i] > 6.0f ? 6.0f : dst[i];
-    } else if (node->activation == VGL_ACT_RELU) {
-        for (size_t i = 0; i < count; i++)
-            dst[i] = dst[i] < 0.0f ? 0.0f : dst[i];
+        for (int ch = c8; ch < c; ch++) {
+            float acc = node->bias[ch];
+            for (int ky = 0; ky < node->kernel_h; ky++) {
+                int iy = oy * node->stride_h - pad_h + ky;
+                for (int kx = 0; kx < kw && iy >= 0 && iy < in_shape.h; kx++) {
+                    int ix = x0 + kx;
+                    if (ix >= 0 && ix < in_shape.w)
+                        acc += image[((size_t)iy * in_shape.w + ix) * c + ch] *
+                               node->weight[((size_t)ky * kw + kx) * c + ch];
+                }
+            }
+            if (node->activation != VGL_ACT_NONE)
+                acc = acc > 0.0f ? acc : 0.0f;
+            if (node->activation == VGL_ACT_RELU6)
+                acc = acc < 6.0f ? acc : 6.0f;
+            out[ch] = acc;
+        }
     }
 }
 

@@ -1,9 +1,10 @@
 /* ops_elementwise.c - residual addition and channel concatenation. */
 #include "ops.h"
+#include "simd.h"
 
 #include <string.h>
 
-void vgl_op_add(const float *const *ins, int n_ins, float *out, size_t count, int threads)
+VGL_HOT void vgl_op_add(const float *const *ins, int n_ins, float *out, size_t count, int threads)
 {
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (size_t i = 0; i < count; i++) {

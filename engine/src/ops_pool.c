@@ -3,10 +3,11 @@
  * max and is excluded from an average's count.
  */
 #include "ops.h"
+#include "simd.h"
 
 #include <float.h>
 
-static void pool_row(const vgl_node *node, const float *image, vgl_shape in_shape, float *dst,
+VGL_HOT static void pool_row(const vgl_node *node, const float *image, vgl_shape in_shape, float *dst,
                      int oy, int out_w, int pad_h, int pad_w)
 {
     int c = in_shape.c;
