@@ -216,6 +216,136 @@ vgl_status vgl_network_run(const vgl_network *network, const float *input, int b
                            int width, const char *const *layers, int n_layers, int threads,
                            vgl_tensor *outputs, vgl_error *err);
 
+/* --------------------------------------------------------- anomaly models */
+
+/*
+ * Training, evaluation and detection, PatchCore-style: patch features from
+ * two middle layers of a backbone, a memory bank of normal patches, nearest
+ * neighbour distances as anomaly scores; a threshold and a calibrated
+ * confidence fitted on a validation part of the training data; for
+ * segmentation, pixel classes told apart by the features of annotated
+ * pixels.  See docs/engine.md.
+ */
+
+#define VGL_CLASS_NAME_MAX 64
+#define VGL_MAX_CLASSES 100
+
+/* An anomaly class of a segmentation dataset (background is not one). */
+typedef struct vgl_class {
+    char name[VGL_CLASS_NAME_MAX];
+    uint8_t color[3]; /* its colour in masks and in AnomalyMask */
+} vgl_class;
+
+typedef enum vgl_label {
+    VGL_LABEL_NONE = -1, /* unlabelled: ignored by training */
+    VGL_LABEL_NORMAL = 0,
+    VGL_LABEL_ANOMALY = 1,
+} vgl_label;
+
+typedef struct vgl_sample {
+    const char *name; /* source-ref or path: names it in messages, seeds the split */
+    vgl_label label;
+    int has_mask;
+} vgl_sample;
+
+/* Loads sample `index`: its RGB image and, when mask is not NULL and the
+ * sample has one, a malloc'ed class-index map of the image's size (0 =
+ * background, k = classes[k-1]).  Called once or twice a sample, never
+ * concurrently. */
+typedef vgl_status (*vgl_sample_loader)(void *context, size_t index, vgl_image *image,
+                                        uint8_t **mask, vgl_error *err);
+
+typedef struct vgl_dataset {
+    size_t count;
+    const vgl_sample *samples;
+    vgl_sample_loader load;
+    void *context;
+    int n_classes; /* anomaly classes; 0 for a classification dataset */
+    const vgl_class *classes;
+} vgl_dataset;
+
+typedef struct vgl_model vgl_model;
+
+typedef struct vgl_train_options {
+    const char *backbone_path; /* a backbone model file, e.g. models/mobilenet_v2.vgm */
+    int threads;               /* >= 1 */
+    /* Called as work advances (may be NULL): stage is a short phrase. */
+    void (*progress)(void *context, const char *stage, size_t done, size_t total);
+    void *progress_context;
+} vgl_train_options;
+
+/* What DetectAnomalies answers for one image. */
+typedef struct vgl_detection {
+    int is_anomalous;
+    double confidence;     /* probability that is_anomalous is right */
+    double score;          /* the image's anomaly score the decision thresholds */
+    int width, height;     /* of the input image */
+    /* Segmentation models only (else NULL): the class of every pixel
+     * (0 = background, k = the model's class k) and the fraction of the
+     * image each class covers (n_classes + 1 values, background first). */
+    uint8_t *class_map;
+    double *class_fraction;
+    /* Only when asked for (evaluation): the pixel anomaly scores. */
+    float *score_map;
+} vgl_detection;
+
+typedef struct vgl_class_metrics {
+    char name[VGL_CLASS_NAME_MAX];
+    double precision, recall, f1;
+    double aiou;      /* mean IoU over test images whose truth has the class */
+    int images_found; /* test images where the class was predicted */
+} vgl_class_metrics;
+
+/* A model's performance on its test images (image level: anomaly is the
+ * positive class; values are 0 where undefined, ROC AUC NAN). */
+typedef struct vgl_evaluation {
+    size_t n_training_images;
+    size_t n_test_images;
+    int tp, fp, tn, fn;
+    double precision, recall, f1, roc_auc, average_precision;
+    double pixel_roc_auc; /* segmentation only, NAN otherwise */
+    int n_classes;
+    vgl_class_metrics classes[VGL_MAX_CLASSES];
+} vgl_evaluation;
+
+/* Called once per test image with the model's answer (truth_mask: the
+ * sample's class map, or NULL). */
+typedef void (*vgl_test_callback)(void *context, const vgl_sample *sample,
+                                  const vgl_detection *detection, const uint8_t *truth_mask);
+
+/* Trains on `train` and evaluates on `test`; with test NULL, train is split
+ * into a training part and a test part (docs/engine.md gives the rule).
+ * on_test may be NULL.  Fills *model and *evaluation. */
+vgl_status vgl_train(const vgl_dataset *train, const vgl_dataset *test,
+                     const vgl_train_options *options, vgl_test_callback on_test,
+                     void *test_context, vgl_model **model, vgl_evaluation *evaluation,
+                     vgl_error *err);
+
+/* Evaluates a trained model on a labelled dataset. */
+vgl_status vgl_evaluate(const vgl_model *model, const vgl_dataset *test, int threads,
+                        vgl_test_callback on_test, void *test_context,
+                        vgl_evaluation *evaluation, vgl_error *err);
+
+vgl_status vgl_model_save(const vgl_model *model, const char *path, vgl_error *err);
+vgl_status vgl_model_load(const char *path, vgl_model **out, vgl_error *err);
+void vgl_model_free(vgl_model *model);
+
+int vgl_model_is_segmentation(const vgl_model *model);
+/* The size every input image must have (that of the training images). */
+void vgl_model_image_size(const vgl_model *model, int *width, int *height);
+int vgl_model_class_count(const vgl_model *model);
+const vgl_class *vgl_model_class(const vgl_model *model, int index); /* 0-based */
+
+/* Fails with VGL_EINVAL when the image is not of the model's size. */
+vgl_status vgl_model_detect(const vgl_model *model, const vgl_image *image, int threads,
+                            vgl_detection *out, vgl_error *err);
+void vgl_detection_free(vgl_detection *detection);
+
+/* The AnomalyMask: an RGB PNG of the image's size, each pixel painted with
+ * its class's colour, background white. */
+vgl_status vgl_detection_mask_png(const vgl_model *model, const vgl_detection *detection,
+                                  uint8_t **png, size_t *png_size, vgl_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -215,3 +215,48 @@ void vgl_graph_free(vgl_graph *graph)
     graph->channels = NULL;
     graph->n_nodes = 0;
 }
+
+vgl_status vgl_graph_prune(const vgl_graph *graph, const char *const *names, int n_names,
+                           vgl_graph *out, vgl_error *err)
+{
+    memset(out, 0, sizeof *out);
+    int *new_index = calloc((size_t)graph->n_nodes, sizeof *new_index);
+    if (!new_index)
+        return vgl_error_set(err, VGL_ENOMEM, "out of memory pruning a graph");
+    /* new_index: 1 marks a needed node, then becomes index + 1 */
+    new_index[0] = 1;
+    for (int k = 0; k < n_names; k++) {
+        int found = vgl_graph_find(graph, names[k]);
+        if (found < 0) {
+            free(new_index);
+            return vgl_error_set(err, VGL_ENOTFOUND, "the network has no layer '%s'", names[k]);
+        }
+        new_index[found] = 1;
+    }
+    for (int i = graph->n_nodes - 1; i >= 0; i--)
+        if (new_index[i])
+            for (int k = 0; k < graph->nodes[i].n_inputs; k++)
+                new_index[graph->nodes[i].inputs[k]] = 1;
+    int count = 0;
+    for (int i = 0; i < graph->n_nodes; i++)
+        if (new_index[i])
+            new_index[i] = ++count;
+    out->nodes = calloc((size_t)count, sizeof *out->nodes);
+    if (!out->nodes) {
+        free(new_index);
+        return vgl_error_set(err, VGL_ENOMEM, "out of memory pruning a graph");
+    }
+    for (int i = 0; i < graph->n_nodes; i++) {
+        if (!new_index[i])
+            continue;
+        vgl_node *node = &out->nodes[out->n_nodes++];
+        *node = graph->nodes[i];
+        for (int k = 0; k < node->n_inputs; k++)
+            node->inputs[k] = new_index[node->inputs[k]] - 1;
+    }
+    free(new_index);
+    vgl_status status = vgl_graph_validate(out, err);
+    if (status)
+        vgl_graph_free(out);
+    return status;
+}

@@ -79,6 +79,11 @@ vgl_status vgl_node_output_size(const vgl_node *node, int in_h, int in_w, int *o
 
 int vgl_graph_find(const vgl_graph *graph, const char *name);
 
+/* The smallest graph that computes the named nodes: the nodes they depend
+ * on, renumbered in the same order.  Weights are shared with `graph`. */
+vgl_status vgl_graph_prune(const vgl_graph *graph, const char *const *names, int n_names,
+                           vgl_graph *out, vgl_error *err);
+
 const char *vgl_op_name(vgl_op op);
 const char *vgl_activation_name(vgl_activation activation);
 const char *vgl_padding_name(vgl_padding padding);

@@ -9,6 +9,7 @@
  */
 #include "error.h"
 #include "graph.h"
+#include "network_internal.h"
 #include "ops.h"
 
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 
 struct vgl_network {
     vgl_modelfile *file;
+    int owns_file;
     vgl_graph graph;
     float scale;
     float mean[3];
@@ -54,15 +56,19 @@ static vgl_status read_normalisation(vgl_network *network, vgl_error *err)
     return VGL_OK;
 }
 
-vgl_status vgl_network_load(const char *path, vgl_network **out, vgl_error *err)
+vgl_status vgl_network_from_file(vgl_modelfile *file, int owns_file, vgl_network **out,
+                                 vgl_error *err)
 {
     *out = NULL;
     vgl_network *network = calloc(1, sizeof *network);
-    if (!network)
-        return vgl_error_set(err, VGL_ENOMEM, "out of memory loading %s", path);
-    vgl_status status = vgl_modelfile_open(path, &network->file, err);
-    if (!status)
-        status = vgl_graph_load(network->file, &network->graph, err);
+    if (!network) {
+        if (owns_file)
+            vgl_modelfile_close(file);
+        return vgl_error_set(err, VGL_ENOMEM, "out of memory loading a network");
+    }
+    network->file = file;
+    network->owns_file = owns_file;
+    vgl_status status = vgl_graph_load(network->file, &network->graph, err);
     if (!status)
         status = read_normalisation(network, err);
     if (status) {
@@ -73,12 +79,26 @@ vgl_status vgl_network_load(const char *path, vgl_network **out, vgl_error *err)
     return VGL_OK;
 }
 
+vgl_status vgl_network_load(const char *path, vgl_network **out, vgl_error *err)
+{
+    vgl_modelfile *file = NULL;
+    *out = NULL;
+    vgl_status status = vgl_modelfile_open(path, &file, err);
+    return status ? status : vgl_network_from_file(file, 1, out, err);
+}
+
+const vgl_graph *vgl_network_graph(const vgl_network *network)
+{
+    return &network->graph;
+}
+
 void vgl_network_free(vgl_network *network)
 {
     if (!network)
         return;
     vgl_graph_free(&network->graph);
-    vgl_modelfile_close(network->file);
+    if (network->owns_file)
+        vgl_modelfile_close(network->file);
     free(network);
 }
 
@@ -207,9 +227,9 @@ static void release_inputs(const vgl_graph *graph, plan_node *nodes, int i)
     }
 }
 
-static vgl_status check_run_arguments(const vgl_network *network, const float *input, int batch,
-                                      int height, int width, int n_layers, int threads,
-                                      vgl_tensor *outputs, vgl_error *err)
+static vgl_status check_run_arguments(const float *input, int batch, int height, int width,
+                                      int n_layers, int threads, vgl_tensor *outputs,
+                                      vgl_error *err)
 {
     if (!input || !outputs || n_layers < 1 || threads < 1 || batch < 1)
         return vgl_error_set(err, VGL_EINVAL, "network run needs input, layers, outputs, "
@@ -217,7 +237,6 @@ static vgl_status check_run_arguments(const vgl_network *network, const float *i
     if (height < 1 || width < 1 || height > MAX_INPUT_SIDE || width > MAX_INPUT_SIDE)
         return vgl_error_set(err, VGL_ELIMIT, "input of %dx%d is outside 1 to %d pixels a side",
                              width, height, MAX_INPUT_SIDE);
-    (void)network;
     return VGL_OK;
 }
 
@@ -225,8 +244,8 @@ vgl_status vgl_network_run(const vgl_network *network, const float *input, int b
                            int width, const char *const *layers, int n_layers, int threads,
                            vgl_tensor *outputs, vgl_error *err)
 {
-    vgl_status status = check_run_arguments(network, input, batch, height, width, n_layers,
-                                            threads, outputs, err);
+    vgl_status status =
+        check_run_arguments(input, batch, height, width, n_layers, threads, outputs, err);
     if (status)
         return status;
     const vgl_graph *graph = &network->graph;

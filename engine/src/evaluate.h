@@ -1,0 +1,15 @@
+/*
+ * evaluate.h - running a model over labelled images and measuring it.
+ */
+#ifndef VGL_EVALUATE_H
+#define VGL_EVALUATE_H
+
+#include "model.h"
+
+/* Evaluates the samples indices[0..n) of dataset (all when indices is NULL). */
+vgl_status vgl_evaluate_samples(const vgl_model *model, const vgl_dataset *dataset,
+                                const size_t *indices, size_t n, int threads,
+                                const vgl_train_options *progress, vgl_test_callback on_test,
+                                void *test_context, vgl_evaluation *evaluation, vgl_error *err);
+
+#endif

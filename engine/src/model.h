@@ -1,0 +1,61 @@
+/*
+ * model.h - a trained anomaly model, as the engine's modules share it.
+ *
+ * Everything detection needs: the backbone (only the layers the features
+ * use), the feature layout, the memory bank of normal patch features, the
+ * calibration, and for segmentation the pixel threshold and a bank of
+ * annotated patch features per class.  Arrays either point into the mapped
+ * model file (a loaded model) or are owned (a model just trained); model.c
+ * frees only what is owned.
+ */
+#ifndef VGL_MODEL_H
+#define VGL_MODEL_H
+
+#include "calibration.h"
+#include "patch_features.h"
+#include "vigil.h"
+
+/* Patch scores are smoothed with this sigma, in grid cells (about 4 pixels
+ * at the working resolution, PatchCore's choice). */
+#define VGL_SMOOTHING_SIGMA 0.5f
+
+struct vgl_model {
+    vgl_modelfile *file;  /* NULL for a model just trained */
+    vgl_network *network; /* owned */
+    vgl_features features;
+    int image_width, image_height;
+    size_t n_training_images;
+
+    const float *bank; /* bank_size x features.dim */
+    const float *bank_norms;
+    size_t bank_size;
+
+    vgl_calibration calibration;
+
+    int n_classes;
+    vgl_class classes[VGL_MAX_CLASSES];
+    float pixel_threshold; /* pixel score above which a pixel is anomalous */
+    float pixel_score_max; /* the validation pixels' largest score: a scale for pixel AUC */
+    const float *class_bank; /* class_bank_size x features.dim */
+    const float *class_bank_norms;
+    const int32_t *class_labels; /* 1..n_classes per class bank row */
+    size_t class_bank_size;
+
+    /* what this model owns (NULL for a loaded one) */
+    float *owned_bank, *owned_bank_norms, *owned_class_bank, *owned_class_bank_norms;
+    int32_t *owned_class_labels;
+};
+
+/* The anomaly score grid of an image's features: nearest-bank distances,
+ * smoothed.  grid: features.grid_height * grid_width floats. */
+vgl_status vgl_model_score_grid(const vgl_model *model, const float *features, int threads,
+                                float *grid, vgl_error *err);
+
+/* The image's log score from its smoothed grid. */
+double vgl_model_image_score(const vgl_model *model, const float *grid);
+
+/* Detection with the pixel score map kept (evaluation needs it). */
+vgl_status vgl_model_detect_full(const vgl_model *model, const vgl_image *image, int threads,
+                                 int want_score_map, vgl_detection *out, vgl_error *err);
+
+#endif

@@ -1,0 +1,90 @@
+/* split.c - deterministic stratified train/test split; see split.h. */
+#include "split.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#define TEST_FRACTION 0.2
+#define TEST_FLOOR 10
+
+typedef struct keyed {
+    uint64_t hash;
+    size_t index;
+} keyed;
+
+static uint64_t fnv1a(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static int by_hash(const void *a, const void *b)
+{
+    const keyed *x = a, *y = b;
+    if (x->hash != y->hash)
+        return x->hash < y->hash ? -1 : 1;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+/* Test images for a group of `count`: 20%, raised to the floor, at most half. */
+static size_t test_count(size_t count)
+{
+    size_t want = (size_t)ceil(TEST_FRACTION * (double)count);
+    if (want < TEST_FLOOR)
+        want = TEST_FLOOR;
+    return want > count / 2 ? count / 2 : want;
+}
+
+int vgl_split(const char *const *names, const int *stratum, size_t n, int n_strata, int *is_test)
+{
+    keyed *order = malloc(sizeof *order * (n ? n : 1));
+    size_t *sizes = calloc((size_t)n_strata, sizeof *sizes);
+    size_t *quota = calloc((size_t)n_strata, sizeof *quota);
+    if (!order || !sizes || !quota) {
+        free(order), free(sizes), free(quota);
+        return -1;
+    }
+    size_t anomalies = 0;
+    for (size_t i = 0; i < n; i++) {
+        is_test[i] = 0;
+        if (stratum[i] >= 0 && stratum[i] < n_strata)
+            sizes[stratum[i]]++, anomalies += stratum[i] > 0;
+        order[i] = (keyed){fnv1a(names[i]), i};
+    }
+    quota[0] = test_count(sizes[0]);
+    /* anomalies: the total quota shared among classes in proportion, by largest remainder */
+    size_t total = test_count(anomalies), given = 0;
+    double *remainder = calloc((size_t)n_strata, sizeof *remainder);
+    if (!remainder) {
+        free(order), free(sizes), free(quota);
+        return -1;
+    }
+    for (int s = 1; s < n_strata && anomalies; s++) {
+        double exact = (double)total * (double)sizes[s] / (double)anomalies;
+        quota[s] = (size_t)exact;
+        remainder[s] = exact - (double)quota[s];
+        given += quota[s];
+    }
+    for (; given < total; given++) {
+        int best = 1;
+        for (int s = 2; s < n_strata; s++)
+            if (remainder[s] > remainder[best])
+                best = s;
+        quota[best]++;
+        remainder[best] = -1;
+    }
+    qsort(order, n, sizeof *order, by_hash);
+    for (size_t k = 0; k < n; k++) {
+        size_t i = order[k].index;
+        int s = stratum[i];
+        if (s >= 0 && s < n_strata && quota[s] > 0) {
+            is_test[i] = 1;
+            quota[s]--;
+        }
+    }
+    free(remainder), free(order), free(sizes), free(quota);
+    return 0;
+}

@@ -1,0 +1,22 @@
+/*
+ * split.h - the deterministic split of a single training dataset into a
+ * training part and a test part.
+ *
+ * Stratified: normal images, and anomalous images per anomaly class (the
+ * class covering most of an image's mask), each give about 20% of their
+ * images to the test part; with enough images the test part gets at least
+ * 10 normal and 10 anomalous images, as Lookout for Vision's minimum test
+ * dataset required (and never more than half of either).  Within a stratum
+ * the order is a hash of the image names, so the split depends on nothing
+ * but the names and survives reordering of the manifest.
+ */
+#ifndef VGL_SPLIT_H
+#define VGL_SPLIT_H
+
+#include <stddef.h>
+
+/* names[i], stratum[i] (0 = normal, 1.. = anomaly groups; -1 = unused).
+ * Sets is_test[i] to 0 or 1.  Returns 0, or -1 when out of memory. */
+int vgl_split(const char *const *names, const int *stratum, size_t n, int n_strata, int *is_test);
+
+#endif

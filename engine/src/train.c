@@ -1,0 +1,538 @@
+/*
+ * train.c - vgl_train: from labelled images to a calibrated model and its
+ * evaluation.
+ *
+ *  1. Every labelled training image's patch features are computed once.
+ *  2. Without a test dataset, the images are split (split.h).
+ *  3. Validation, for the threshold and confidence: the training part's
+ *     normal images are dealt into folds; each fold is scored against a
+ *     memory bank built from the other folds' normals, together with its
+ *     share of the anomalous images.  No score comes from a bank that
+ *     contains the image itself, and no test image is ever looked at.
+ *  4. The final memory bank is a coreset of all training normals' patches.
+ *  5. Segmentation: the pixel threshold is the one that best separates the
+ *     validation images' annotated pixels, and the features of annotated
+ *     patches per class tell classes apart.
+ *  6. The test images go through detection and are measured (evaluate.c).
+ */
+#include "anomaly_map.h"
+#include "coreset.h"
+#include "error.h"
+#include "evaluate.h"
+#include "knn.h"
+#include "model.h"
+#include "split.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Lookout for Vision's minimum labelled images, by dataset configuration. */
+#define MIN_SPLIT_NORMAL 20
+#define MIN_SPLIT_ANOMALY 10
+#define MIN_TRAIN_NORMAL 10
+#define MIN_TEST_NORMAL 10
+#define MIN_TEST_ANOMALY 10
+
+#define VALIDATION_FOLDS 3
+/* Memory bank: a tenth of the patches (PatchCore's ratio), but no fewer
+ * than BANK_MIN when there are that many, and at most BANK_MAX; patches
+ * beyond POOL_MAX are subsampled before selection to bound training time. */
+#define BANK_RATIO 0.1
+#define BANK_MIN 1000
+#define BANK_MAX 10000
+#define POOL_MAX 200000
+/* A grid cell belongs to a class when the class covers this much of it. */
+#define CLASS_CELL_COVER 0.5
+#define CLASS_BANK_MAX 4096
+#define PIXEL_BINS 2048
+
+typedef struct train_sample {
+    size_t index; /* in the dataset */
+    int anomaly;
+    int stratum;     /* 0 normal, 1 anomalous (classification), k anomalous of class k */
+    float *features; /* grid cells x dim */
+    uint8_t *truth;  /* class map at working resolution, or NULL */
+    int fold;
+} train_sample;
+
+typedef struct trainer {
+    const vgl_dataset *dataset;
+    const vgl_train_options *options;
+    vgl_model *model;
+    train_sample *samples;
+    size_t n_samples;
+    int *is_test;
+} trainer;
+
+static void progress(const trainer *t, const char *stage, size_t done, size_t total)
+{
+    if (t->options->progress)
+        t->options->progress(t->options->progress_context, stage, done, total);
+}
+
+/* ------------------------------------------------------------- checks */
+
+static vgl_status check_counts(const vgl_dataset *train, const vgl_dataset *test, vgl_error *err)
+{
+    size_t normal = 0, anomaly = 0, test_normal = 0, test_anomaly = 0;
+    for (size_t i = 0; i < train->count; i++) {
+        normal += train->samples[i].label == VGL_LABEL_NORMAL;
+        anomaly += train->samples[i].label == VGL_LABEL_ANOMALY;
+        if (train->n_classes > 0 && train->samples[i].label == VGL_LABEL_ANOMALY &&
+            !train->samples[i].has_mask)
+            return vgl_error_set(err, VGL_EINVAL, "%s: anomalous images of a segmentation "
+                                 "dataset need a mask", train->samples[i].name);
+    }
+    for (size_t i = 0; test && i < test->count; i++) {
+        test_normal += test->samples[i].label == VGL_LABEL_NORMAL;
+        test_anomaly += test->samples[i].label == VGL_LABEL_ANOMALY;
+    }
+    if (!test && (normal < MIN_SPLIT_NORMAL || anomaly < MIN_SPLIT_ANOMALY))
+        return vgl_error_set(err, VGL_EINVAL,
+                             "a single training dataset needs at least %d normal and %d anomalous "
+                             "labelled images; it has %zu and %zu",
+                             MIN_SPLIT_NORMAL, MIN_SPLIT_ANOMALY, normal, anomaly);
+    if (test && (normal < MIN_TRAIN_NORMAL || test_normal < MIN_TEST_NORMAL ||
+                 test_anomaly < MIN_TEST_ANOMALY))
+        return vgl_error_set(err, VGL_EINVAL,
+                             "separate datasets need at least %d normal training images and %d "
+                             "normal and %d anomalous test images; they have %zu, %zu and %zu",
+                             MIN_TRAIN_NORMAL, MIN_TEST_NORMAL, MIN_TEST_ANOMALY, normal,
+                             test_normal, test_anomaly);
+    return VGL_OK;
+}
+
+/* ------------------------------------------------------------- features */
+
+/* Nearest-neighbour downsizing of a class map to the working resolution. */
+static uint8_t *shrink_mask(const uint8_t *mask, int w, int h, int out_w, int out_h)
+{
+    uint8_t *out = malloc((size_t)out_w * out_h);
+    if (!out)
+        return NULL;
+    for (int y = 0; y < out_h; y++) {
+        const uint8_t *row = mask + (size_t)((2 * y + 1) * h / (2 * out_h)) * w;
+        for (int x = 0; x < out_w; x++)
+            out[(size_t)y * out_w + x] = row[(2 * x + 1) * w / (2 * out_w)];
+    }
+    return out;
+}
+
+static int dominant_class(const uint8_t *map, size_t pixels, int n_classes)
+{
+    size_t counts[VGL_MAX_CLASSES + 1] = {0};
+    for (size_t p = 0; p < pixels; p++)
+        counts[map[p]]++;
+    int best = 0;
+    for (int c = 1; c <= n_classes; c++)
+        if (counts[c] > counts[best] || best == 0)
+            best = counts[c] ? c : best;
+    return best;
+}
+
+static vgl_status describe_sample(trainer *t, train_sample *s, vgl_error *err)
+{
+    const vgl_dataset *ds = t->dataset;
+    const vgl_sample *sample = &ds->samples[s->index];
+    vgl_model *model = t->model;
+    int want_mask = ds->n_classes > 0 && sample->has_mask;
+    vgl_image image = {0};
+    uint8_t *mask = NULL;
+    vgl_status status = ds->load(ds->context, s->index, &image, want_mask ? &mask : NULL, err);
+    if (status)
+        return status;
+    if (model->image_width == 0) {
+        model->image_width = image.width;
+        model->image_height = image.height;
+        status = vgl_features_init(&model->features, model->network, image.width, image.height, err);
+    }
+    if (!status && (image.width != model->image_width || image.height != model->image_height))
+        status = vgl_error_set(err, VGL_EINVAL,
+                               "%s is %dx%d pixels but the other images are %dx%d; all images of "
+                               "a project must have the same size",
+                               sample->name, image.width, image.height, model->image_width,
+                               model->image_height);
+    const vgl_features *f = &model->features;
+    if (!status && !(s->features = malloc(sizeof(float) * vgl_features_count(f) * (size_t)f->dim)))
+        status = vgl_error_set(err, VGL_ENOMEM, "out of memory");
+    if (!status)
+        status = vgl_features_extract(f, &image, t->options->threads, s->features, err);
+    if (!status && mask) {
+        s->truth = shrink_mask(mask, image.width, image.height, f->work_width, f->work_height);
+        if (!s->truth)
+            status = vgl_error_set(err, VGL_ENOMEM, "out of memory");
+        else
+            s->stratum = dominant_class(mask, (size_t)image.width * image.height, ds->n_classes);
+    }
+    if (s->anomaly && s->stratum == 0)
+        s->stratum = 1;
+    free(mask);
+    vgl_image_free(&image);
+    return status;
+}
+
+static vgl_status describe_all(trainer *t, vgl_error *err)
+{
+    const vgl_dataset *ds = t->dataset;
+    t->samples = calloc(ds->count ? ds->count : 1, sizeof *t->samples);
+    if (!t->samples)
+        return vgl_error_set(err, VGL_ENOMEM, "out of memory");
+    for (size_t i = 0; i < ds->count; i++)
+        if (ds->samples[i].label != VGL_LABEL_NONE)
+            t->samples[t->n_samples++] =
+                (train_sample){.index = i, .anomaly = ds->samples[i].label == VGL_LABEL_ANOMALY};
+    for (size_t k = 0; k < t->n_samples; k++) {
+        vgl_status status = describe_sample(t, &t->samples[k], err);
+        if (status)
+            return status;
+        progress(t, "extracting features", k + 1, t->n_samples);
+    }
+    return VGL_OK;
+}
+
+static vgl_status split_samples(trainer *t, int split, vgl_error *err)
+{
+    t->is_test = calloc(t->n_samples, sizeof *t->is_test);
+    const char **names = malloc(sizeof *names * t->n_samples);
+    int *strata = malloc(sizeof *strata * t->n_samples);
+    vgl_status status = VGL_OK;
+    if (!t->is_test || !names || !strata) {
+        status = vgl_error_set(err, VGL_ENOMEM, "out of memory");
+    } else if (split) {
+        for (size_t k = 0; k < t->n_samples; k++) {
+            names[k] = t->dataset->samples[t->samples[k].index].name;
+            strata[k] = t->samples[k].stratum;
+        }
+        int n_strata = t->dataset->n_classes > 0 ? t->dataset->n_classes + 1 : 2;
+        if (vgl_split(names, strata, t->n_samples, n_strata, t->is_test))
+            status = vgl_error_set(err, VGL_ENOMEM, "out of memory");
+    }
+    free(names);
+    free(strata);
+    return status;
+}
+
+/* ------------------------------------------------------------- banks */
+
+typedef struct bank {
+    float *rows;
+    float *norms;
+    size_t size;
+} bank;
+
+static void bank_free(bank *b)
+{
+    free(b->rows);
+    free(b->norms);
+    memset(b, 0, sizeof *b);
+}
+
+/* A coreset of the patches of the training normals whose fold is not
+ * `skip_fold` (-1: all of them). */
+static vgl_status build_bank(const trainer *t, int skip_fold, bank *out, vgl_error *err)
+{
+    const vgl_features *f = &t->model->features;
+    size_t cells = vgl_features_count(f), dim = (size_t)f->dim, images = 0;
+    for (size_t k = 0; k < t->n_samples; k++)
+        images += !t->is_test[k] && !t->samples[k].anomaly && t->samples[k].fold != skip_fold;
+    size_t total = images * cells;
+    size_t pool = total < POOL_MAX ? total : POOL_MAX;
+    float *rows = malloc(sizeof(float) * pool * dim);
+    size_t *chosen = NULL;
+    memset(out, 0, sizeof *out);
+    if (!rows)
+        return vgl_error_set(err, VGL_ENOMEM, "out of memory building the memory bank");
+    /* keep every patch, or an evenly spaced subset of them when there are too many */
+    size_t taken = 0, seen = 0;
+    for (size_t k = 0; k < t->n_samples; k++) {
+        const train_sample *s = &t->samples[k];
+        if (t->is_test[k] || s->anomaly || s->fold == skip_fold)
+            continue;
+        for (size_t c = 0; c < cells; c++, seen++)
+            if (taken < pool && seen * pool / total == taken)
+                memcpy(rows + dim * taken++, s->features + dim * c, sizeof(float) * dim);
+    }
+    size_t want = (size_t)ceil(BANK_RATIO * (double)taken);
+    want = want < BANK_MIN ? (taken < BANK_MIN ? taken : BANK_MIN) : want;
+    want = want > BANK_MAX ? BANK_MAX : want;
+    chosen = malloc(sizeof *chosen * (want ? want : 1));
+    out->rows = malloc(sizeof(float) * want * dim);
+    out->norms = malloc(sizeof(float) * want);
+    long got = chosen && out->rows && out->norms && taken
+                   ? vgl_coreset_select(rows, taken, (int)dim, want, 0, t->options->threads, chosen)
+                   : -1;
+    if (got > 0) {
+        for (long i = 0; i < got; i++)
+            memcpy(out->rows + dim * (size_t)i, rows + dim * chosen[i], sizeof(float) * dim);
+        out->size = (size_t)got;
+        vgl_knn_norms(out->rows, out->size, (int)dim, out->norms);
+    }
+    free(rows);
+    free(chosen);
+    if (got <= 0) {
+        bank_free(out);
+        return vgl_error_set(err, VGL_ENOMEM, "could not build the memory bank");
+    }
+    return VGL_OK;
+}
+
+/* ------------------------------------------------------------- validation */
+
+typedef struct validation {
+    double *z;
+    int *anomaly;
+    size_t n;
+    /* segmentation: pixel scores and whether each pixel is annotated */
+    float *pixel_scores;
+    uint8_t *pixel_truth;
+    size_t n_pixels, max_pixels;
+} validation;
+
+static vgl_status score_with_bank(const trainer *t, const bank *b, const train_sample *s,
+                                  float *grid, vgl_error *err)
+{
+    vgl_model view = *t->model; /* the model as it would be with this bank */
+    view.bank = b->rows, view.bank_norms = b->norms, view.bank_size = b->size;
+    return vgl_model_score_grid(&view, s->features, t->options->threads, grid, err);
+}
+
+static vgl_status record_pixels(const trainer *t, const train_sample *s, const float *grid,
+                                validation *v, vgl_error *err)
+{
+    const vgl_features *f = &t->model->features;
+    size_t pixels = (size_t)f->work_width * f->work_height;
+    if (v->n_pixels + pixels > v->max_pixels)
+        return VGL_OK; /* enough pixels to place one threshold */
+    if (vgl_anomaly_map_upsample(grid, f->grid_height, f->grid_width, v->pixel_scores + v->n_pixels,
+                                 f->work_height, f->work_width))
+        return vgl_error_set(err, VGL_ENOMEM, "out of memory");
+    for (size_t p = 0; p < pixels; p++)
+        v->pixel_truth[v->n_pixels + p] = s->truth ? s->truth[p] != 0 : 0;
+    v->n_pixels += pixels;
+    return VGL_OK;
+}
+
+static vgl_status validate_fold(const trainer *t, int fold, validation *v, float *grid,
+                                vgl_error *err)
+{
+    bank b;
+    vgl_status status = build_bank(t, fold, &b, err);
+    for (size_t k = 0; k < t->n_samples && !status; k++) {
+        const train_sample *s = &t->samples[k];
+        if (t->is_test[k] || s->fold != fold)
+            continue;
+        status = score_with_bank(t, &b, s, grid, err);
+        if (status)
+            break;
+        v->z[v->n] = vgl_model_image_score(t->model, grid);
+        v->anomaly[v->n++] = s->anomaly;
+        if (t->model->n_classes > 0)
+            status = record_pixels(t, s, grid, v, err);
+    }
+    bank_free(&b);
+    return status;
+}
+
+static void assign_folds(trainer *t, int folds)
+{
+    size_t normal = 0, anomaly = 0;
+    for (size_t k = 0; k < t->n_samples; k++) {
+        train_sample *s = &t->samples[k];
+        if (t->is_test[k])
+            s->fold = -2;
+        else
+            s->fold = (int)((s->anomaly ? anomaly++ : normal++) % (size_t)folds);
+    }
+}
+
+/* The pixel score threshold with the best pixel F1 on the validation images. */
+static float fit_pixel_threshold(const validation *v, float *score_max)
+{
+    float hi = 0;
+    for (size_t p = 0; p < v->n_pixels; p++)
+        hi = v->pixel_scores[p] > hi ? v->pixel_scores[p] : hi;
+    *score_max = hi;
+    size_t pos[PIXEL_BINS] = {0}, neg[PIXEL_BINS] = {0}, positives = 0;
+    for (size_t p = 0; p < v->n_pixels; p++) {
+        int bin = hi > 0 ? (int)(v->pixel_scores[p] / hi * (PIXEL_BINS - 1)) : 0;
+        v->pixel_truth[p] ? (pos[bin]++, positives++) : neg[bin]++;
+    }
+    /* predicted anomalous: bins >= b */
+    double best = -1;
+    int best_bin = PIXEL_BINS - 1;
+    size_t tp = 0, fp = 0;
+    for (int b = PIXEL_BINS - 1; b >= 0; b--) {
+        tp += pos[b], fp += neg[b];
+        double f1 = tp ? 2.0 * tp / (2.0 * tp + fp + (positives - tp)) : 0;
+        if (f1 > best)
+            best = f1, best_bin = b;
+    }
+    return hi * (float)best_bin / (PIXEL_BINS - 1);
+}
+
+static vgl_status validate(trainer *t, vgl_error *err)
+{
+    size_t normals = 0, members = 0;
+    for (size_t k = 0; k < t->n_samples; k++)
+        if (!t->is_test[k])
+            members++, normals += !t->samples[k].anomaly;
+    int folds = normals < VALIDATION_FOLDS ? (int)normals : VALIDATION_FOLDS;
+    if (folds < 2)
+        return vgl_error_set(err, VGL_EINVAL, "training needs at least 2 normal images");
+    assign_folds(t, folds);
+    const vgl_features *f = &t->model->features;
+    validation v = {0};
+    size_t pixels = (size_t)f->work_width * f->work_height;
+    v.max_pixels = t->model->n_classes > 0 ? (members < 200 ? members : 200) * pixels : 0;
+    v.z = malloc(sizeof(double) * members);
+    v.anomaly = malloc(sizeof(int) * members);
+    v.pixel_scores = malloc(sizeof(float) * (v.max_pixels ? v.max_pixels : 1));
+    v.pixel_truth = malloc(v.max_pixels ? v.max_pixels : 1);
+    float *grid = malloc(sizeof(float) * vgl_features_count(f));
+    vgl_status status = VGL_OK;
+    if (!v.z || !v.anomaly || !v.pixel_scores || !v.pixel_truth || !grid)
+        status = vgl_error_set(err, VGL_ENOMEM, "out of memory validating");
+    for (int fold = 0; fold < folds && !status; fold++) {
+        status = validate_fold(t, fold, &v, grid, err);
+        progress(t, "validating", (size_t)fold + 1, (size_t)folds);
+    }
+    if (!status)
+        status = vgl_calibration_fit(v.z, v.anomaly, v.n, &t->model->calibration, err);
+    if (!status && t->model->n_classes > 0)
+        t->model->pixel_threshold = fit_pixel_threshold(&v, &t->model->pixel_score_max);
+    free(v.z), free(v.anomaly), free(v.pixel_scores), free(v.pixel_truth), free(grid);
+    return status;
+}
+
+/* ------------------------------------------------------------- classes */
+
+/* Features of training anomalies' cells that one class mostly covers. */
+static vgl_status build_class_bank(trainer *t, vgl_error *err)
+{
+    vgl_model *m = t->model;
+    const vgl_features *f = &m->features;
+    if (m->n_classes < 2)
+        return VGL_OK; /* one class: every anomalous pixel is of it */
+    size_t cells = vgl_features_count(f), dim = (size_t)f->dim, cap = CLASS_BANK_MAX;
+    m->owned_class_bank = malloc(sizeof(float) * cap * dim);
+    m->owned_class_labels = malloc(sizeof(int32_t) * cap);
+    m->owned_class_bank_norms = malloc(sizeof(float) * cap);
+    if (!m->owned_class_bank || !m->owned_class_labels || !m->owned_class_bank_norms)
+        return vgl_error_set(err, VGL_ENOMEM, "out of memory");
+    int cell_w = f->work_width / f->grid_width, cell_h = f->work_height / f->grid_height;
+    size_t n = 0;
+    for (size_t k = 0; k < t->n_samples && n < cap; k++) {
+        const train_sample *s = &t->samples[k];
+        if (t->is_test[k] || !s->truth)
+            continue;
+        for (size_t c = 0; c < cells && n < cap; c++) {
+            int gx = (int)(c % (size_t)f->grid_width), gy = (int)(c / (size_t)f->grid_width);
+            int counts[VGL_MAX_CLASSES + 1] = {0};
+            for (int y = gy * cell_h; y < (gy + 1) * cell_h; y++)
+                for (int x = gx * cell_w; x < (gx + 1) * cell_w; x++)
+                    counts[s->truth[(size_t)y * f->work_width + x]]++;
+            for (int cls = 1; cls <= m->n_classes; cls++)
+                if (counts[cls] >= CLASS_CELL_COVER * cell_w * cell_h) {
+                    memcpy(m->owned_class_bank + n * dim, s->features + c * dim, sizeof(float) * dim);
+                    m->owned_class_labels[n++] = cls;
+                }
+        }
+    }
+    vgl_knn_norms(m->owned_class_bank, n, (int)dim, m->owned_class_bank_norms);
+    m->class_bank = m->owned_class_bank;
+    m->class_bank_norms = m->owned_class_bank_norms;
+    m->class_labels = m->owned_class_labels;
+    m->class_bank_size = n;
+    return VGL_OK;
+}
+
+/* ------------------------------------------------------------- the whole */
+
+static vgl_status check_arguments(const vgl_dataset *train, const vgl_train_options *options,
+                                  vgl_model **model, vgl_evaluation *evaluation, vgl_error *err)
+{
+    if (!train || !options || !options->backbone_path || options->threads < 1 || !model ||
+        !evaluation || !train->load || (train->count && !train->samples))
+        return vgl_error_set(err, VGL_EINVAL, "training needs a dataset, a backbone, threads, "
+                             "and places for the model and its evaluation");
+    if (train->n_classes < 0 || train->n_classes > VGL_MAX_CLASSES ||
+        (train->n_classes > 0 && !train->classes))
+        return vgl_error_set(err, VGL_EINVAL, "a dataset may have 0 to %d anomaly classes",
+                             VGL_MAX_CLASSES);
+    return VGL_OK;
+}
+
+static vgl_status evaluate_model(trainer *t, const vgl_dataset *test, vgl_test_callback on_test,
+                                 void *context, vgl_evaluation *evaluation, vgl_error *err)
+{
+    evaluation->n_training_images = t->model->n_training_images;
+    if (test)
+        return vgl_evaluate(t->model, test, t->options->threads, on_test, context, evaluation, err);
+    size_t *indices = malloc(sizeof(size_t) * t->n_samples), n = 0;
+    if (!indices)
+        return vgl_error_set(err, VGL_ENOMEM, "out of memory");
+    for (size_t k = 0; k < t->n_samples; k++)
+        if (t->is_test[k])
+            indices[n++] = t->samples[k].index;
+    vgl_status status = vgl_evaluate_samples(t->model, t->dataset, indices, n, t->options->threads,
+                                             t->options, on_test, context, evaluation, err);
+    free(indices);
+    return status;
+}
+
+static vgl_status finish_model(trainer *t, vgl_error *err)
+{
+    vgl_model *m = t->model;
+    bank final;
+    vgl_status status = build_bank(t, -1, &final, err);
+    if (status)
+        return status;
+    m->owned_bank = final.rows, m->owned_bank_norms = final.norms;
+    m->bank = final.rows, m->bank_norms = final.norms, m->bank_size = final.size;
+    for (size_t k = 0; k < t->n_samples; k++)
+        m->n_training_images += !t->is_test[k];
+    return build_class_bank(t, err);
+}
+
+vgl_status vgl_train(const vgl_dataset *train, const vgl_dataset *test,
+                     const vgl_train_options *options, vgl_test_callback on_test,
+                     void *test_context, vgl_model **model, vgl_evaluation *evaluation,
+                     vgl_error *err)
+{
+    vgl_status status = check_arguments(train, options, model, evaluation, err);
+    if (status)
+        return status;
+    *model = NULL;
+    if ((status = check_counts(train, test, err)))
+        return status;
+    trainer t = {.dataset = train, .options = options};
+    t.model = calloc(1, sizeof *t.model);
+    if (!t.model)
+        return vgl_error_set(err, VGL_ENOMEM, "out of memory");
+    t.model->n_classes = train->n_classes;
+    if (train->n_classes)
+        memcpy(t.model->classes, train->classes, sizeof(vgl_class) * (size_t)train->n_classes);
+    status = vgl_network_load(options->backbone_path, &t.model->network, err);
+    if (!status)
+        status = describe_all(&t, err);
+    if (!status)
+        status = split_samples(&t, test == NULL, err);
+    if (!status)
+        status = validate(&t, err);
+    if (!status)
+        status = finish_model(&t, err);
+    if (!status)
+        status = evaluate_model(&t, test, on_test, test_context, evaluation, err);
+    for (size_t k = 0; k < t.n_samples; k++) {
+        free(t.samples[k].features);
+        free(t.samples[k].truth);
+    }
+    free(t.samples);
+    free(t.is_test);
+    if (status)
+        vgl_model_free(t.model);
+    else
+        *model = t.model;
+    return status;
+}
