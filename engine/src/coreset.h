@@ -14,7 +14,7 @@
 /* Writes up to k distinct row indices of x (n rows of dim) into chosen,
  * starting from row `start`; fewer when the rest duplicate chosen rows.
  * Returns how many, or -1 when out of memory. */
-long vgl_coreset_select(const float *x, size_t n, int dim, size_t k, size_t start, int threads,
+long vgl_coreset_select(const float *x, size_t n, int dim, size_t k, size_t start,
                         size_t *chosen);
 
 #endif

@@ -25,10 +25,12 @@ vgl_status vgl_image_alloc(int width, int height, vgl_image *out, vgl_error *err
         return vgl_error_set(err, VGL_EINVAL, "vgl_image_alloc: out is NULL");
     memset(out, 0, sizeof *out);
     if (width <= 0 || height <= 0)
-        return vgl_error_set(err, VGL_EINVAL, "cannot allocate a %dx%d image; sides must be positive",
-                             width, height);
+        return vgl_error_set(err, VGL_EINVAL,
+                             "cannot allocate a %dx%d image; sides must be positive", width,
+                             height);
     if ((size_t)width > SIZE_MAX / 3 / (size_t)height)
-        return vgl_error_set(err, VGL_ENOMEM, "a %dx%d image does not fit in memory", width, height);
+        return vgl_error_set(err, VGL_ENOMEM, "a %dx%d image does not fit in memory", width,
+                             height);
     size_t bytes = (size_t)width * (size_t)height * 3;
     out->pixels = malloc(bytes);
     if (!out->pixels)
@@ -83,6 +85,7 @@ static vgl_status resolve_limits(const vgl_image_limits *limits, vgl_image_limit
     return VGL_OK;
 }
 
+/* vgl_image_decode once the arguments are known to be good. */
 static vgl_status decode_checked(const uint8_t *data, size_t size, const vgl_image_limits *limits,
                                  vgl_image *out, vgl_error *err)
 {

@@ -129,8 +129,8 @@ static void read_rows(j_decompress_ptr cinfo, vgl_image *out)
                                                cinfo->output_width * 4, 1);
     while (cinfo->output_scanline < cinfo->output_height) {
         uint8_t *dest = out->pixels + cinfo->output_scanline * stride;
-        if (jpeg_read_scanlines(cinfo, cmyk, 1) == 1)
-            cmyk_to_rgb(cmyk[0], dest, cinfo->output_width, cinfo->saw_Adobe_marker);
+        jpeg_read_scanlines(cinfo, cmyk, 1);
+        cmyk_to_rgb(cmyk[0], dest, cinfo->output_width, cinfo->saw_Adobe_marker);
     }
 }
 

@@ -126,7 +126,8 @@ static vgl_status read_png(png_structp png, png_infop info, struct png_io *io,
     png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);
     /* Guards the row buffers below: the transforms must have produced RGB8. */
     if (png_get_bit_depth(png, info) != 8 || png_get_channels(png, info) != 3)
-        return vgl_error_set(err, VGL_EUNSUPPORTED, "PNG of colour type %d and bit depth %d is not supported",
+        return vgl_error_set(err, VGL_EUNSUPPORTED,
+                             "PNG of colour type %d and bit depth %d is not supported",
                              png_get_color_type(png, info), png_get_bit_depth(png, info));
     vgl_status status = vgl_image_alloc((int)width, (int)height, out, err);
     if (status != VGL_OK)

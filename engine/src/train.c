@@ -9,7 +9,10 @@
  *     memory bank built from the other folds' normals, together with its
  *     share of the anomalous images.  No score comes from a bank that
  *     contains the image itself, and no test image is ever looked at.
- *  4. The final memory bank is a coreset of all training normals' patches.
+ *  4. The final memory bank is a coreset of the training part's normal
+ *     patches: all of the normal images', and those of annotated anomalous
+ *     images that lie away from every annotated defect (a mask says where
+ *     the defect is, so the rest of the image is a normal example too).
  *  5. Segmentation: the pixel threshold is the one that best separates the
  *     validation images' annotated pixels, and the features of annotated
  *     patches per class tell classes apart.
@@ -53,6 +56,7 @@ typedef struct train_sample {
     int stratum;     /* 0 normal, 1 anomalous (classification), k anomalous of class k */
     float *features; /* grid cells x dim */
     uint8_t *truth;  /* class map at working resolution, or NULL */
+    uint8_t *clean;  /* anomalous images with a mask: 1 for cells away from any defect */
     int fold;
 } train_sample;
 
@@ -119,6 +123,32 @@ static uint8_t *shrink_mask(const uint8_t *mask, int w, int h, int out_w, int ou
     return out;
 }
 
+/* Cells whose neighbourhood (the cell and the 8 around it: a patch feature
+ * sees that far) holds no annotated pixel. */
+static uint8_t *clean_cells(const uint8_t *truth, const vgl_features *f)
+{
+    int gw = f->grid_width, gh = f->grid_height;
+    uint8_t *dirty = calloc((size_t)gw * gh, 1), *clean = malloc((size_t)gw * gh);
+    if (!dirty || !clean) {
+        free(dirty), free(clean);
+        return NULL;
+    }
+    for (int y = 0; y < f->work_height; y++)
+        for (int x = 0; x < f->work_width; x++)
+            if (truth[(size_t)y * f->work_width + x])
+                dirty[(size_t)(y * gh / f->work_height) * gw + x * gw / f->work_width] = 1;
+    for (int gy = 0; gy < gh; gy++)
+        for (int gx = 0; gx < gw; gx++) {
+            int near = 0;
+            for (int y = gy - 1; y <= gy + 1; y++)
+                for (int x = gx - 1; x <= gx + 1; x++)
+                    near |= y >= 0 && y < gh && x >= 0 && x < gw && dirty[(size_t)y * gw + x];
+            clean[(size_t)gy * gw + gx] = !near;
+        }
+    free(dirty);
+    return clean;
+}
+
 static int dominant_class(const uint8_t *map, size_t pixels, int n_classes)
 {
     size_t counts[VGL_MAX_CLASSES + 1] = {0};
@@ -160,7 +190,8 @@ static vgl_status describe_sample(trainer *t, train_sample *s, vgl_error *err)
         status = vgl_features_extract(f, &image, t->options->threads, s->features, err);
     if (!status && mask) {
         s->truth = shrink_mask(mask, image.width, image.height, f->work_width, f->work_height);
-        if (!s->truth)
+        s->clean = s->truth ? clean_cells(s->truth, f) : NULL;
+        if (!s->clean)
             status = vgl_error_set(err, VGL_ENOMEM, "out of memory");
         else
             s->stratum = dominant_class(mask, (size_t)image.width * image.height, ds->n_classes);
@@ -228,17 +259,24 @@ static void bank_free(bank *b)
     memset(b, 0, sizeof *b);
 }
 
-/* A coreset of the patches of the training normals whose fold is not
- * `skip_fold` (-1: all of them). */
+/* Whether cell c of sample s may stand in the memory bank. */
+static int normal_cell(const train_sample *s, size_t c)
+{
+    return !s->anomaly || (s->clean && s->clean[c]);
+}
+
+/* A coreset of the normal patches (see the top of the file) of the
+ * training part's images whose fold is not `skip_fold` (-1: all). */
 static vgl_status build_bank(const trainer *t, int skip_fold, bank *out, vgl_error *err)
 {
     const vgl_features *f = &t->model->features;
-    size_t cells = vgl_features_count(f), dim = (size_t)f->dim, images = 0;
+    size_t cells = vgl_features_count(f), dim = (size_t)f->dim, total = 0;
     for (size_t k = 0; k < t->n_samples; k++)
-        images += !t->is_test[k] && !t->samples[k].anomaly && t->samples[k].fold != skip_fold;
-    size_t total = images * cells;
+        if (!t->is_test[k] && t->samples[k].fold != skip_fold)
+            for (size_t c = 0; c < cells; c++)
+                total += normal_cell(&t->samples[k], c);
     size_t pool = total < POOL_MAX ? total : POOL_MAX;
-    float *rows = malloc(sizeof(float) * pool * dim);
+    float *rows = malloc(sizeof(float) * (pool ? pool : 1) * dim);
     size_t *chosen = NULL;
     memset(out, 0, sizeof *out);
     if (!rows)
@@ -247,11 +285,15 @@ static vgl_status build_bank(const trainer *t, int skip_fold, bank *out, vgl_err
     size_t taken = 0, seen = 0;
     for (size_t k = 0; k < t->n_samples; k++) {
         const train_sample *s = &t->samples[k];
-        if (t->is_test[k] || s->anomaly || s->fold == skip_fold)
+        if (t->is_test[k] || s->fold == skip_fold)
             continue;
-        for (size_t c = 0; c < cells; c++, seen++)
+        for (size_t c = 0; c < cells; c++) {
+            if (!normal_cell(s, c))
+                continue;
             if (taken < pool && seen * pool / total == taken)
                 memcpy(rows + dim * taken++, s->features + dim * c, sizeof(float) * dim);
+            seen++;
+        }
     }
     size_t want = (size_t)ceil(BANK_RATIO * (double)taken);
     want = want < BANK_MIN ? (taken < BANK_MIN ? taken : BANK_MIN) : want;
@@ -260,7 +302,7 @@ static vgl_status build_bank(const trainer *t, int skip_fold, bank *out, vgl_err
     out->rows = malloc(sizeof(float) * want * dim);
     out->norms = malloc(sizeof(float) * want);
     long got = chosen && out->rows && out->norms && taken
-                   ? vgl_coreset_select(rows, taken, (int)dim, want, 0, t->options->threads, chosen)
+                   ? vgl_coreset_select(rows, taken, (int)dim, want, 0, chosen)
                    : -1;
     if (got > 0) {
         for (long i = 0; i < got; i++)
@@ -527,6 +569,7 @@ vgl_status vgl_train(const vgl_dataset *train, const vgl_dataset *test,
     for (size_t k = 0; k < t.n_samples; k++) {
         free(t.samples[k].features);
         free(t.samples[k].truth);
+        free(t.samples[k].clean);
     }
     free(t.samples);
     free(t.is_test);
