@@ -7,8 +7,8 @@ set -euo pipefail
 packages=(
   # build
   gcc make cmake pkg-config
-  # engine: image codecs, BLAS (the serial build: the engine threads itself), zlib
-  libjpeg62-turbo-dev libpng-dev zlib1g-dev libopenblas-serial-dev
+  # engine: image codecs, BLAS (the OpenMP build, safe to call from the engine's threads), zlib
+  libjpeg62-turbo-dev libpng-dev zlib1g-dev libopenblas-openmp-dev
   # tool: JSON
   libjansson-dev
   # unit tests

@@ -12,10 +12,23 @@
 #include "network_internal.h"
 #include "ops.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_INPUT_SIDE 16384
+
+/* From OpenBLAS's cblas.h; declared here so only the kernels include it. */
+void openblas_set_num_threads(int num_threads);
+
+/* The engine shares work among its own OpenMP threads and calls BLAS from
+ * inside them; BLAS starting threads of its own on top would only
+ * oversubscribe the cores.  This is OpenBLAS's one process-wide setting,
+ * made once, before the first network runs. */
+static void blas_on_calling_thread(void)
+{
+    openblas_set_num_threads(1);
+}
 
 struct vgl_network {
     vgl_modelfile *file;
@@ -59,6 +72,8 @@ static vgl_status read_normalisation(vgl_network *network, vgl_error *err)
 vgl_status vgl_network_from_file(vgl_modelfile *file, int owns_file, vgl_network **out,
                                  vgl_error *err)
 {
+    static pthread_once_t blas_once = PTHREAD_ONCE_INIT;
+    pthread_once(&blas_once, blas_on_calling_thread);
     *out = NULL;
     vgl_network *network = calloc(1, sizeof *network);
     if (!network) {

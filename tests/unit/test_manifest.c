@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 /* The tests link only the engine, so the module under test is compiled in. */
-#include "manifest.c"
+#include "manifest.h"
 
 #define COOKIES_MANIFEST VIGIL_DATASETS_DIR "/cookies/train.manifest"
 
