@@ -177,6 +177,20 @@ static int write_tensor(const char *dir, const char *name, const float *data, in
     return ok;
 }
 
+/* mkdir -p: creates dir and any missing parents. */
+static void make_dirs(const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s", dir);
+    for (char *p = path + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            mkdir(path, 0755);
+            *p = '/';
+        }
+    mkdir(path, 0755);
+}
+
 /* Splits "a,b,c" in place into at most max names. */
 static int split_layers(char *list, const char **names, int max)
 {
@@ -235,7 +249,7 @@ static int backbone_run(int argc, char **argv)
     if (!input)
         goto fail;
     vgl_network_prepare_input(network, &sized, input);
-    mkdir(out_dir, 0755);
+    make_dirs(out_dir);
     if (!write_tensor(out_dir, "input", input, 1, height, width, 3))
         goto done;
     if (vgl_network_run(network, input, 1, height, width, layers, n_layers, threads, outputs, &err))

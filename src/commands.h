@@ -6,5 +6,8 @@
 
 /* argv[0] is the group's name; each returns the process exit code. */
 int cmd_backbone(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_evaluate(int argc, char **argv);
+int cmd_detect(int argc, char **argv);
 
 #endif

@@ -11,6 +11,9 @@ static void usage(FILE *to)
     fprintf(to, "usage: vigil <command> [options]\n\n"
                 "commands:\n"
                 "  backbone   import and run pretrained backbone networks\n"
+                "  train      train an anomaly model on local images\n"
+                "  evaluate   test a model on labelled local images\n"
+                "  detect     run a model on image files\n"
                 "  version    print the version\n\n"
                 "Run 'vigil <command> --help' for a command's options.\n");
 }
@@ -24,6 +27,12 @@ int main(int argc, char **argv)
     const char *command = argv[1];
     if (!strcmp(command, "backbone"))
         return cmd_backbone(argc - 1, argv + 1);
+    if (!strcmp(command, "train"))
+        return cmd_train(argc - 1, argv + 1);
+    if (!strcmp(command, "evaluate"))
+        return cmd_evaluate(argc - 1, argv + 1);
+    if (!strcmp(command, "detect"))
+        return cmd_detect(argc - 1, argv + 1);
     if (!strcmp(command, "version") || !strcmp(command, "--version")) {
         printf("vigil %s\n", VIGIL_VERSION);
         return 0;

@@ -380,7 +380,7 @@ static vgl_status import_batch_norm(importer *im, layer *l, vgl_error *err)
 
 static vgl_status import_activation(importer *im, layer *l, vgl_error *err)
 {
-    vgl_activation activation;
+    vgl_activation activation = VGL_ACT_NONE;
     vgl_status status;
     if (!strcmp(l->class_name, "Activation")) {
         status = parse_activation(l, config_string(l->config, "activation"), &activation, err);

@@ -17,6 +17,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Turns distances to the nearest normal patch into scores that weigh the
+ * distance to the nearest defect patch too (model.h). */
+static vgl_status contrast_with_defects(const vgl_model *model, const float *features,
+                                        int threads, float *grid, vgl_error *err)
+{
+    size_t cells = vgl_features_count(&model->features);
+    float *defect = malloc(sizeof(float) * cells);
+    if (!defect || vgl_knn_nearest(features, cells, model->defect_bank, model->defect_bank_norms,
+                                   model->defect_bank_size, model->features.dim, threads, defect,
+                                   NULL)) {
+        free(defect);
+        return vgl_error_set(err, VGL_ENOMEM, "out of memory scoring patches");
+    }
+    for (size_t i = 0; i < cells; i++) {
+        float a = grid[i], b = sqrtf(defect[i]);
+        float ratio = a + b > 0 ? a / (a + b) : 0;
+        grid[i] = model->patch_score == VGL_SCORE_DEFECT_CONTRAST ? a * ratio : ratio;
+    }
+    free(defect);
+    return VGL_OK;
+}
+
 vgl_status vgl_model_score_grid(const vgl_model *model, const float *features, int threads,
                                 float *grid, vgl_error *err)
 {
@@ -26,6 +48,11 @@ vgl_status vgl_model_score_grid(const vgl_model *model, const float *features, i
         return vgl_error_set(err, VGL_ENOMEM, "out of memory scoring patches");
     for (size_t i = 0; i < cells; i++)
         grid[i] = sqrtf(grid[i]);
+    if (model->patch_score != VGL_SCORE_NORMAL_DISTANCE) {
+        vgl_status status = contrast_with_defects(model, features, threads, grid, err);
+        if (status)
+            return status;
+    }
     if (vgl_anomaly_map_smooth(grid, model->features.grid_height, model->features.grid_width,
                                VGL_SMOOTHING_SIGMA))
         return vgl_error_set(err, VGL_ENOMEM, "out of memory smoothing scores");

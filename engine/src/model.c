@@ -29,6 +29,8 @@ void vgl_model_free(vgl_model *model)
     free(model->owned_class_bank);
     free(model->owned_class_bank_norms);
     free(model->owned_class_labels);
+    free(model->owned_defect_bank);
+    free(model->owned_defect_bank_norms);
     free(model);
 }
 
@@ -54,6 +56,9 @@ const vgl_class *vgl_model_class(const vgl_model *model, int index)
 }
 
 /* ------------------------------------------------------------------ save */
+
+static const char *const patch_score_names[VGL_SCORE_KINDS] = {"normal_distance", "defect_contrast",
+                                                               "defect_ratio"};
 
 #define TRY(call)                                                                                  \
     do {                                                                                           \
@@ -139,6 +144,15 @@ static vgl_status store_model(const vgl_model *model, vgl_modelfile_writer *w, v
     TRY(vgl_modelfile_add_tensor(w, "memory_bank", VGL_DTYPE_F32, 2, rows, model->bank, err));
     TRY(vgl_modelfile_add_tensor(w, "memory_bank_norms", VGL_DTYPE_F32, 1, rows,
                                  model->bank_norms, err));
+    TRY(vgl_modelfile_set_string(w, "model.patch_score", patch_score_names[model->patch_score],
+                                 err));
+    if (model->patch_score != VGL_SCORE_NORMAL_DISTANCE) {
+        int64_t defects[2] = {(int64_t)model->defect_bank_size, model->features.dim};
+        TRY(vgl_modelfile_add_tensor(w, "defect_bank", VGL_DTYPE_F32, 2, defects,
+                                     model->defect_bank, err));
+        TRY(vgl_modelfile_add_tensor(w, "defect_bank_norms", VGL_DTYPE_F32, 1, defects,
+                                     model->defect_bank_norms, err));
+    }
     return store_classes(model, w, err);
 }
 
@@ -222,6 +236,29 @@ static vgl_status load_classes(vgl_model *model, vgl_error *err)
     return VGL_OK;
 }
 
+static vgl_status load_patch_score(vgl_model *model, vgl_error *err)
+{
+    const char *kind = vgl_modelfile_get_string(model->file, "model.patch_score");
+    int found = -1;
+    for (int k = 0; kind && k < VGL_SCORE_KINDS; k++)
+        if (!strcmp(kind, patch_score_names[k]))
+            found = k;
+    if (found < 0)
+        return vgl_error_set(err, VGL_EFORMAT, "model file has an unknown patch score");
+    model->patch_score = (vgl_patch_score)found;
+    if (found == VGL_SCORE_NORMAL_DISTANCE)
+        return VGL_OK;
+    const vgl_tensor_info *bank = vgl_modelfile_find_tensor(model->file, "defect_bank");
+    int64_t rows = bank ? bank->shape[0] : 0;
+    model->defect_bank =
+        tensor_of(model->file, "defect_bank", VGL_DTYPE_F32, 2, rows, model->features.dim);
+    model->defect_bank_norms = tensor_of(model->file, "defect_bank_norms", VGL_DTYPE_F32, 1, rows, 0);
+    if (!model->defect_bank || !model->defect_bank_norms || rows < 1)
+        return vgl_error_set(err, VGL_EFORMAT, "model file has a malformed defect bank");
+    model->defect_bank_size = (size_t)rows;
+    return VGL_OK;
+}
+
 static vgl_status load_model(vgl_model *model, vgl_error *err)
 {
     const vgl_modelfile *file = model->file;
@@ -253,6 +290,7 @@ static vgl_status load_model(vgl_model *model, vgl_error *err)
     if (!model->bank || !model->bank_norms || rows < 1)
         return vgl_error_set(err, VGL_EFORMAT, "model file has a malformed memory bank");
     model->bank_size = (size_t)rows;
+    TRY(load_patch_score(model, err));
     return load_classes(model, err);
 }
 

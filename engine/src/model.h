@@ -15,6 +15,13 @@
 #include "patch_features.h"
 #include "vigil.h"
 
+typedef enum vgl_patch_score {
+    VGL_SCORE_NORMAL_DISTANCE = 0, /* a: PatchCore's score */
+    VGL_SCORE_DEFECT_CONTRAST,     /* a * a / (a + b): unusual, and more like a defect than normal */
+    VGL_SCORE_DEFECT_RATIO,        /* a / (a + b): more like a defect than normal, however unusual */
+    VGL_SCORE_KINDS
+} vgl_patch_score;
+
 /* Patch scores are smoothed with this sigma, in grid cells (about 4 pixels
  * at the working resolution, PatchCore's choice). */
 #define VGL_SMOOTHING_SIGMA 0.5f
@@ -30,6 +37,14 @@ struct vgl_model {
     const float *bank_norms;
     size_t bank_size;
 
+    /* How a patch is scored from its distance a to the nearest normal patch
+     * and, with annotated anomalies, b to the nearest annotated defect
+     * patch; training keeps whichever ranks its validation images better. */
+    vgl_patch_score patch_score;
+    const float *defect_bank; /* defect_bank_size x features.dim, or NULL */
+    const float *defect_bank_norms;
+    size_t defect_bank_size;
+
     vgl_calibration calibration;
 
     int n_classes;
@@ -43,6 +58,7 @@ struct vgl_model {
 
     /* what this model owns (NULL for a loaded one) */
     float *owned_bank, *owned_bank_norms, *owned_class_bank, *owned_class_bank_norms;
+    float *owned_defect_bank, *owned_defect_bank_norms;
     int32_t *owned_class_labels;
 };
 

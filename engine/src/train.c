@@ -13,16 +13,21 @@
  *     patches: all of the normal images', and those of annotated anomalous
  *     images that lie away from every annotated defect (a mask says where
  *     the defect is, so the rest of the image is a normal example too).
- *  5. Segmentation: the pixel threshold is the one that best separates the
+ *  5. With annotated anomalies, the annotated patches form a defect bank,
+ *     and a patch's score may also weigh how much closer it is to a defect
+ *     than to anything normal (model.h); the validation images decide,
+ *     by ROC AUC, whether that ranks them better than the plain distance.
+ *  6. Segmentation: the pixel threshold is the one that best separates the
  *     validation images' annotated pixels, and the features of annotated
  *     patches per class tell classes apart.
- *  6. The test images go through detection and are measured (evaluate.c).
+ *  7. The test images go through detection and are measured (evaluate.c).
  */
 #include "anomaly_map.h"
 #include "coreset.h"
 #include "error.h"
 #include "evaluate.h"
 #include "knn.h"
+#include "metrics.h"
 #include "model.h"
 #include "split.h"
 
@@ -57,6 +62,7 @@ typedef struct train_sample {
     float *features; /* grid cells x dim */
     uint8_t *truth;  /* class map at working resolution, or NULL */
     uint8_t *clean;  /* anomalous images with a mask: 1 for cells away from any defect */
+    uint8_t *defect; /* anomalous images with a mask: 1 for cells with annotated pixels */
     int fold;
 } train_sample;
 
@@ -123,30 +129,30 @@ static uint8_t *shrink_mask(const uint8_t *mask, int w, int h, int out_w, int ou
     return out;
 }
 
-/* Cells whose neighbourhood (the cell and the 8 around it: a patch feature
- * sees that far) holds no annotated pixel. */
-static uint8_t *clean_cells(const uint8_t *truth, const vgl_features *f)
+/* Marks the cells with annotated pixels (defect) and the cells whose
+ * neighbourhood (the cell and the 8 around it: a patch feature sees that
+ * far) holds none (clean).  Returns 0, or -1 when out of memory. */
+static int mark_cells(const uint8_t *truth, const vgl_features *f, uint8_t **clean,
+                      uint8_t **defect)
 {
     int gw = f->grid_width, gh = f->grid_height;
-    uint8_t *dirty = calloc((size_t)gw * gh, 1), *clean = malloc((size_t)gw * gh);
-    if (!dirty || !clean) {
-        free(dirty), free(clean);
-        return NULL;
-    }
+    *defect = calloc((size_t)gw * gh, 1);
+    *clean = malloc((size_t)gw * gh);
+    if (!*defect || !*clean)
+        return -1;
     for (int y = 0; y < f->work_height; y++)
         for (int x = 0; x < f->work_width; x++)
             if (truth[(size_t)y * f->work_width + x])
-                dirty[(size_t)(y * gh / f->work_height) * gw + x * gw / f->work_width] = 1;
+                (*defect)[(size_t)(y * gh / f->work_height) * gw + x * gw / f->work_width] = 1;
     for (int gy = 0; gy < gh; gy++)
         for (int gx = 0; gx < gw; gx++) {
             int near = 0;
             for (int y = gy - 1; y <= gy + 1; y++)
                 for (int x = gx - 1; x <= gx + 1; x++)
-                    near |= y >= 0 && y < gh && x >= 0 && x < gw && dirty[(size_t)y * gw + x];
-            clean[(size_t)gy * gw + gx] = !near;
+                    near |= y >= 0 && y < gh && x >= 0 && x < gw && (*defect)[(size_t)y * gw + x];
+            (*clean)[(size_t)gy * gw + gx] = !near;
         }
-    free(dirty);
-    return clean;
+    return 0;
 }
 
 static int dominant_class(const uint8_t *map, size_t pixels, int n_classes)
@@ -190,8 +196,7 @@ static vgl_status describe_sample(trainer *t, train_sample *s, vgl_error *err)
         status = vgl_features_extract(f, &image, t->options->threads, s->features, err);
     if (!status && mask) {
         s->truth = shrink_mask(mask, image.width, image.height, f->work_width, f->work_height);
-        s->clean = s->truth ? clean_cells(s->truth, f) : NULL;
-        if (!s->clean)
+        if (!s->truth || mark_cells(s->truth, f, &s->clean, &s->defect))
             status = vgl_error_set(err, VGL_ENOMEM, "out of memory");
         else
             s->stratum = dominant_class(mask, (size_t)image.width * image.height, ds->n_classes);
@@ -259,26 +264,39 @@ static void bank_free(bank *b)
     memset(b, 0, sizeof *b);
 }
 
+typedef int (*cell_filter)(const train_sample *s, size_t c);
+
 /* Whether cell c of sample s may stand in the memory bank. */
 static int normal_cell(const train_sample *s, size_t c)
 {
     return !s->anomaly || (s->clean && s->clean[c]);
 }
 
-/* A coreset of the normal patches (see the top of the file) of the
- * training part's images whose fold is not `skip_fold` (-1: all). */
-static vgl_status build_bank(const trainer *t, int skip_fold, bank *out, vgl_error *err)
+static int defect_cell(const train_sample *s, size_t c)
+{
+    return s->defect && s->defect[c];
+}
+
+/* A coreset of the patches that `wanted` selects (normal or defect cells)
+ * of the training part's images whose fold is not `skip_fold` (-1: all).
+ * An empty selection gives an empty bank. */
+static vgl_status build_bank(const trainer *t, int skip_fold, cell_filter wanted, bank *out,
+                             vgl_error *err)
 {
     const vgl_features *f = &t->model->features;
     size_t cells = vgl_features_count(f), dim = (size_t)f->dim, total = 0;
     for (size_t k = 0; k < t->n_samples; k++)
         if (!t->is_test[k] && t->samples[k].fold != skip_fold)
             for (size_t c = 0; c < cells; c++)
-                total += normal_cell(&t->samples[k], c);
+                total += wanted(&t->samples[k], c);
     size_t pool = total < POOL_MAX ? total : POOL_MAX;
     float *rows = malloc(sizeof(float) * (pool ? pool : 1) * dim);
     size_t *chosen = NULL;
     memset(out, 0, sizeof *out);
+    if (total == 0) {
+        free(rows);
+        return VGL_OK;
+    }
     if (!rows)
         return vgl_error_set(err, VGL_ENOMEM, "out of memory building the memory bank");
     /* keep every patch, or an evenly spaced subset of them when there are too many */
@@ -288,7 +306,7 @@ static vgl_status build_bank(const trainer *t, int skip_fold, bank *out, vgl_err
         if (t->is_test[k] || s->fold == skip_fold)
             continue;
         for (size_t c = 0; c < cells; c++) {
-            if (!normal_cell(s, c))
+            if (!wanted(s, c))
                 continue;
             if (taken < pool && seen * pool / total == taken)
                 memcpy(rows + dim * taken++, s->features + dim * c, sizeof(float) * dim);
@@ -321,58 +339,89 @@ static vgl_status build_bank(const trainer *t, int skip_fold, bank *out, vgl_err
 
 /* ------------------------------------------------------------- validation */
 
+#define SCORE_KINDS VGL_SCORE_KINDS
+
+/* Validation scores of each patch-score kind. */
 typedef struct validation {
-    double *z;
-    int *anomaly;
+    double *z[SCORE_KINDS];
+    uint8_t *anomaly;
     size_t n;
+    int kinds; /* 1, or all of them when there are annotated defects to compare with */
     /* segmentation: pixel scores and whether each pixel is annotated */
-    float *pixel_scores;
+    float *pixel_scores[SCORE_KINDS];
     uint8_t *pixel_truth;
     size_t n_pixels, max_pixels;
 } validation;
 
-static vgl_status score_with_bank(const trainer *t, const bank *b, const train_sample *s,
-                                  float *grid, vgl_error *err)
+static vgl_status score_with_banks(const trainer *t, const bank *normal, const bank *defect,
+                                   vgl_patch_score kind, const train_sample *s, float *grid,
+                                   vgl_error *err)
 {
-    vgl_model view = *t->model; /* the model as it would be with this bank */
-    view.bank = b->rows, view.bank_norms = b->norms, view.bank_size = b->size;
+    vgl_model view = *t->model; /* the model as it would be with these banks */
+    view.bank = normal->rows, view.bank_norms = normal->norms, view.bank_size = normal->size;
+    view.defect_bank = defect->rows, view.defect_bank_norms = defect->norms;
+    view.defect_bank_size = defect->size;
+    view.patch_score = kind;
     return vgl_model_score_grid(&view, s->features, t->options->threads, grid, err);
 }
 
-static vgl_status record_pixels(const trainer *t, const train_sample *s, const float *grid,
-                                validation *v, vgl_error *err)
+static vgl_status record_pixels(const trainer *t, const float *grid, float *scores,
+                                vgl_error *err)
+{
+    const vgl_features *f = &t->model->features;
+    if (vgl_anomaly_map_upsample(grid, f->grid_height, f->grid_width, scores, f->work_height,
+                                 f->work_width))
+        return vgl_error_set(err, VGL_ENOMEM, "out of memory");
+    return VGL_OK;
+}
+
+static vgl_status validate_sample(const trainer *t, const bank *normal, const bank *defect,
+                                  const train_sample *s, validation *v, float *grid,
+                                  vgl_error *err)
 {
     const vgl_features *f = &t->model->features;
     size_t pixels = (size_t)f->work_width * f->work_height;
-    if (v->n_pixels + pixels > v->max_pixels)
-        return VGL_OK; /* enough pixels to place one threshold */
-    if (vgl_anomaly_map_upsample(grid, f->grid_height, f->grid_width, v->pixel_scores + v->n_pixels,
-                                 f->work_height, f->work_width))
-        return vgl_error_set(err, VGL_ENOMEM, "out of memory");
-    for (size_t p = 0; p < pixels; p++)
-        v->pixel_truth[v->n_pixels + p] = s->truth ? s->truth[p] != 0 : 0;
-    v->n_pixels += pixels;
+    /* enough pixels to place one threshold: later images only add image scores */
+    int keep_pixels = t->model->n_classes > 0 && v->n_pixels + pixels <= v->max_pixels;
+    for (int kind = 0; kind < v->kinds; kind++) {
+        vgl_status status = score_with_banks(t, normal, defect, (vgl_patch_score)kind, s, grid, err);
+        if (!status && keep_pixels)
+            status = record_pixels(t, grid, v->pixel_scores[kind] + v->n_pixels, err);
+        if (status)
+            return status;
+        v->z[kind][v->n] = vgl_model_image_score(t->model, grid);
+    }
+    v->anomaly[v->n++] = (uint8_t)s->anomaly;
+    if (keep_pixels) {
+        for (size_t p = 0; p < pixels; p++)
+            v->pixel_truth[v->n_pixels + p] = s->truth ? s->truth[p] != 0 : 0;
+        v->n_pixels += pixels;
+    }
     return VGL_OK;
 }
 
 static vgl_status validate_fold(const trainer *t, int fold, validation *v, float *grid,
                                 vgl_error *err)
 {
-    bank b;
-    vgl_status status = build_bank(t, fold, &b, err);
+    bank normal = {0}, defect = {0};
+    vgl_status status = build_bank(t, fold, normal_cell, &normal, err);
+    if (!status && v->kinds > 1)
+        status = build_bank(t, fold, defect_cell, &defect, err);
+    if (!status && normal.size == 0)
+        status = vgl_error_set(err, VGL_EINVAL, "a validation fold has no normal images");
+    /* a fold whose other folds annotate no defect can only be scored plainly */
+    int kinds = v->kinds;
+    if (defect.size == 0)
+        v->kinds = 1;
     for (size_t k = 0; k < t->n_samples && !status; k++) {
         const train_sample *s = &t->samples[k];
-        if (t->is_test[k] || s->fold != fold)
-            continue;
-        status = score_with_bank(t, &b, s, grid, err);
-        if (status)
-            break;
-        v->z[v->n] = vgl_model_image_score(t->model, grid);
-        v->anomaly[v->n++] = s->anomaly;
-        if (t->model->n_classes > 0)
-            status = record_pixels(t, s, grid, v, err);
+        if (!t->is_test[k] && s->fold == fold)
+            status = validate_sample(t, &normal, &defect, s, v, grid, err);
     }
-    bank_free(&b);
+    if (v->kinds != kinds) /* keep the contrast scores comparable: drop the kind */
+        v->kinds = 1;
+    bank_free(&normal);
+    bank_free(&defect);
     return status;
 }
 
@@ -389,15 +438,15 @@ static void assign_folds(trainer *t, int folds)
 }
 
 /* The pixel score threshold with the best pixel F1 on the validation images. */
-static float fit_pixel_threshold(const validation *v, float *score_max)
+static float fit_pixel_threshold(const validation *v, const float *scores, float *score_max)
 {
     float hi = 0;
     for (size_t p = 0; p < v->n_pixels; p++)
-        hi = v->pixel_scores[p] > hi ? v->pixel_scores[p] : hi;
+        hi = scores[p] > hi ? scores[p] : hi;
     *score_max = hi;
     size_t pos[PIXEL_BINS] = {0}, neg[PIXEL_BINS] = {0}, positives = 0;
     for (size_t p = 0; p < v->n_pixels; p++) {
-        int bin = hi > 0 ? (int)(v->pixel_scores[p] / hi * (PIXEL_BINS - 1)) : 0;
+        int bin = hi > 0 ? (int)(scores[p] / hi * (PIXEL_BINS - 1)) : 0;
         v->pixel_truth[p] ? (pos[bin]++, positives++) : neg[bin]++;
     }
     /* predicted anomalous: bins >= b */
@@ -413,12 +462,52 @@ static float fit_pixel_threshold(const validation *v, float *score_max)
     return hi * (float)best_bin / (PIXEL_BINS - 1);
 }
 
+/* The patch score that ranks the validation images best (ROC AUC); the
+ * plain distance unless another is strictly better. */
+static vgl_patch_score choose_patch_score(const validation *v)
+{
+    vgl_patch_score best = VGL_SCORE_NORMAL_DISTANCE;
+    double best_auc = -1;
+    for (int kind = 0; kind < v->kinds; kind++) {
+        double auc;
+        if (vgl_metrics_roc_auc(v->anomaly, v->z[kind], v->n, &auc, NULL) || isnan(auc))
+            return VGL_SCORE_NORMAL_DISTANCE;
+        if (auc > best_auc)
+            best_auc = auc, best = (vgl_patch_score)kind;
+    }
+    return best;
+}
+
+static vgl_status allocate_validation(validation *v, size_t members, size_t pixels, int kinds)
+{
+    v->kinds = kinds;
+    v->anomaly = malloc(members);
+    v->pixel_truth = malloc(v->max_pixels ? v->max_pixels : 1);
+    int ok = v->anomaly && v->pixel_truth;
+    for (int kind = 0; kind < SCORE_KINDS; kind++) {
+        v->z[kind] = malloc(sizeof(double) * members);
+        v->pixel_scores[kind] = malloc(sizeof(float) * (v->max_pixels ? v->max_pixels : 1));
+        ok = ok && v->z[kind] && v->pixel_scores[kind];
+    }
+    (void)pixels;
+    return ok ? VGL_OK : VGL_ENOMEM;
+}
+
+static void free_validation(validation *v)
+{
+    free(v->anomaly), free(v->pixel_truth);
+    for (int kind = 0; kind < SCORE_KINDS; kind++)
+        free(v->z[kind]), free(v->pixel_scores[kind]);
+}
+
 static vgl_status validate(trainer *t, vgl_error *err)
 {
-    size_t normals = 0, members = 0;
+    size_t normals = 0, members = 0, annotated = 0;
     for (size_t k = 0; k < t->n_samples; k++)
-        if (!t->is_test[k])
+        if (!t->is_test[k]) {
             members++, normals += !t->samples[k].anomaly;
+            annotated += t->samples[k].defect != NULL;
+        }
     int folds = normals < VALIDATION_FOLDS ? (int)normals : VALIDATION_FOLDS;
     if (folds < 2)
         return vgl_error_set(err, VGL_EINVAL, "training needs at least 2 normal images");
@@ -427,23 +516,29 @@ static vgl_status validate(trainer *t, vgl_error *err)
     validation v = {0};
     size_t pixels = (size_t)f->work_width * f->work_height;
     v.max_pixels = t->model->n_classes > 0 ? (members < 200 ? members : 200) * pixels : 0;
-    v.z = malloc(sizeof(double) * members);
-    v.anomaly = malloc(sizeof(int) * members);
-    v.pixel_scores = malloc(sizeof(float) * (v.max_pixels ? v.max_pixels : 1));
-    v.pixel_truth = malloc(v.max_pixels ? v.max_pixels : 1);
     float *grid = malloc(sizeof(float) * vgl_features_count(f));
     vgl_status status = VGL_OK;
-    if (!v.z || !v.anomaly || !v.pixel_scores || !v.pixel_truth || !grid)
+    if (!grid || allocate_validation(&v, members, pixels, annotated > 0 ? SCORE_KINDS : 1))
         status = vgl_error_set(err, VGL_ENOMEM, "out of memory validating");
     for (int fold = 0; fold < folds && !status; fold++) {
         status = validate_fold(t, fold, &v, grid, err);
         progress(t, "validating", (size_t)fold + 1, (size_t)folds);
     }
-    if (!status)
-        status = vgl_calibration_fit(v.z, v.anomaly, v.n, &t->model->calibration, err);
-    if (!status && t->model->n_classes > 0)
-        t->model->pixel_threshold = fit_pixel_threshold(&v, &t->model->pixel_score_max);
-    free(v.z), free(v.anomaly), free(v.pixel_scores), free(v.pixel_truth), free(grid);
+    vgl_model *m = t->model;
+    if (!status) {
+        m->patch_score = choose_patch_score(&v);
+        int *labels = malloc(sizeof(int) * (v.n ? v.n : 1));
+        for (size_t i = 0; labels && i < v.n; i++)
+            labels[i] = v.anomaly[i];
+        status = labels ? vgl_calibration_fit(v.z[m->patch_score], labels, v.n, &m->calibration, err)
+                        : vgl_error_set(err, VGL_ENOMEM, "out of memory");
+        free(labels);
+    }
+    if (!status && m->n_classes > 0)
+        m->pixel_threshold = fit_pixel_threshold(&v, v.pixel_scores[m->patch_score],
+                                                 &m->pixel_score_max);
+    free_validation(&v);
+    free(grid);
     return status;
 }
 
@@ -526,12 +621,19 @@ static vgl_status evaluate_model(trainer *t, const vgl_dataset *test, vgl_test_c
 static vgl_status finish_model(trainer *t, vgl_error *err)
 {
     vgl_model *m = t->model;
-    bank final;
-    vgl_status status = build_bank(t, -1, &final, err);
+    bank final, defects = {0};
+    vgl_status status = build_bank(t, -1, normal_cell, &final, err);
     if (status)
         return status;
     m->owned_bank = final.rows, m->owned_bank_norms = final.norms;
     m->bank = final.rows, m->bank_norms = final.norms, m->bank_size = final.size;
+    if (m->patch_score != VGL_SCORE_NORMAL_DISTANCE) {
+        if ((status = build_bank(t, -1, defect_cell, &defects, err)))
+            return status;
+        m->owned_defect_bank = defects.rows, m->owned_defect_bank_norms = defects.norms;
+        m->defect_bank = defects.rows, m->defect_bank_norms = defects.norms;
+        m->defect_bank_size = defects.size;
+    }
     for (size_t k = 0; k < t->n_samples; k++)
         m->n_training_images += !t->is_test[k];
     return build_class_bank(t, err);
@@ -570,6 +672,7 @@ vgl_status vgl_train(const vgl_dataset *train, const vgl_dataset *test,
         free(t.samples[k].features);
         free(t.samples[k].truth);
         free(t.samples[k].clean);
+        free(t.samples[k].defect);
     }
     free(t.samples);
     free(t.is_test);

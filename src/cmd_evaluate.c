@@ -1,0 +1,146 @@
+/*
+ * cmd_evaluate.c - `vigil evaluate`: tests an existing model on a labelled
+ * local dataset (manifest or normal/ anomaly/ folder), prints the metrics
+ * and writes the same EvaluationResult and EvaluationManifest files (and
+ * predicted masks) as `vigil train --evaluation-dir`.
+ */
+#include "commands.h"
+#include "offline_cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+
+typedef struct evaluate_args {
+    const char *model, *manifest, *root, *folder, *output_dir, *project_name;
+    int threads, model_version;
+} evaluate_args;
+
+static void usage(FILE *to)
+{
+    fprintf(to,
+            "usage: vigil evaluate --model MODEL.vgm\n"
+            "         (--manifest FILE [--root DIR] | --folder DIR) [--output-dir DIR]\n"
+            "         [--threads N] [--project-name NAME] [--model-version N]\n\n"
+            "Tests a trained model on labelled images: a Ground Truth manifest (paths\n"
+            "relative to --root, by default the manifest's folder) or a folder with\n"
+            "normal/, anomaly/ and optionally masks/ (painted in the model's colours).\n\n"
+            "  --output-dir DIR      where EvaluationResult-NAME-N.json,\n"
+            "                        EvaluationManifest-NAME-N.json and the predicted\n"
+            "                        masks (masks/) go (default: .)\n"
+            "  --threads N           worker threads (default: the number of cores)\n"
+            "  --project-name NAME   the project in file names and ARNs (default: vigil)\n"
+            "  --model-version N     the model version in them (default: 1)\n");
+}
+
+static int check_args(const evaluate_args *a)
+{
+    const char *problem = NULL;
+    if (!a->model)
+        problem = "--model is required";
+    else if (!a->manifest == !a->folder)
+        problem = "give one of --manifest and --folder";
+    else if (a->root && !a->manifest)
+        problem = "--root goes with --manifest";
+    if (problem) {
+        fprintf(stderr, "vigil evaluate: %s\nRun 'vigil evaluate --help' for its options.\n",
+                problem);
+        return -1;
+    }
+    return cli_check_project_name("evaluate", a->project_name);
+}
+
+/* Returns -1 to go on, or the exit code. */
+static int parse_args(int argc, char **argv, evaluate_args *a)
+{
+    enum { MODEL = 256, MANIFEST, ROOT, FOLDER, OUTPUT_DIR, THREADS, PROJECT_NAME, MODEL_VERSION,
+           HELP };
+    static const struct option options[] = {
+        {"model", required_argument, 0, MODEL},
+        {"manifest", required_argument, 0, MANIFEST},
+        {"root", required_argument, 0, ROOT},
+        {"folder", required_argument, 0, FOLDER},
+        {"output-dir", required_argument, 0, OUTPUT_DIR},
+        {"threads", required_argument, 0, THREADS},
+        {"project-name", required_argument, 0, PROJECT_NAME},
+        {"model-version", required_argument, 0, MODEL_VERSION},
+        {"help", no_argument, 0, HELP},
+        {0, 0, 0, 0}};
+    *a = (evaluate_args){.output_dir = ".", .project_name = "vigil", .model_version = 1,
+                         .threads = cli_default_threads()};
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long(argc, argv, ":", options, NULL)) != -1) {
+        switch (opt) {
+        case MODEL: a->model = optarg; break;
+        case MANIFEST: a->manifest = optarg; break;
+        case ROOT: a->root = optarg; break;
+        case FOLDER: a->folder = optarg; break;
+        case OUTPUT_DIR: a->output_dir = optarg; break;
+        case PROJECT_NAME: a->project_name = optarg; break;
+        case THREADS:
+            if (cli_parse_int("evaluate", "--threads", optarg, 1, &a->threads))
+                return CLI_USAGE;
+            break;
+        case MODEL_VERSION:
+            if (cli_parse_int("evaluate", "--model-version", optarg, 1, &a->model_version))
+                return CLI_USAGE;
+            break;
+        case HELP: usage(stdout); return 0;
+        default: return cli_option_error("evaluate", opt, argv);
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "vigil evaluate: unexpected argument '%s'\n", argv[optind]);
+        return CLI_USAGE;
+    }
+    return check_args(a) ? CLI_USAGE : -1;
+}
+
+static int evaluate(const evaluate_args *a)
+{
+    vgl_model *model = NULL;
+    dataset_local *data = NULL;
+    vgl_class classes[VGL_MAX_CLASSES];
+    vgl_evaluation evaluation;
+    vgl_error err = {0};
+    progress progress;
+    progress_init(&progress);
+    cli_evaluation output;
+    int exit_code = CLI_FAILED;
+    if (vgl_model_load(a->model, &model, &err))
+        goto fail;
+    /* A folder's masks are read in the model's colours, so its classes are
+     * the model's. */
+    int n_classes = cli_model_classes(model, classes);
+    if (cli_open_dataset(a->manifest, a->root, a->folder, classes, n_classes, &data, &err))
+        goto fail;
+    const vgl_dataset *test = dataset_local_dataset(data);
+    if (cli_evaluation_begin(&output, a->output_dir, a->project_name, a->model_version, classes,
+                             n_classes, data, NULL, cli_labelled_count(test), &progress, &err))
+        goto end_output;
+    vgl_status status = vgl_evaluate(model, test, a->threads, cli_on_test, &output, &evaluation,
+                                     &err);
+    progress_finish(&progress);
+    if (status)
+        goto end_output;
+    cli_print_evaluation(&evaluation);
+    if (cli_evaluation_write(&output, &evaluation, &err))
+        goto end_output;
+    exit_code = 0;
+end_output:
+    cli_evaluation_end(&output);
+fail:
+    progress_destroy(&progress);
+    if (exit_code)
+        fprintf(stderr, "vigil evaluate: %s\n", err.message);
+    dataset_local_free(data);
+    vgl_model_free(model);
+    return exit_code;
+}
+
+int cmd_evaluate(int argc, char **argv)
+{
+    evaluate_args args;
+    int exit_code = parse_args(argc, argv, &args);
+    return exit_code >= 0 ? exit_code : evaluate(&args);
+}
