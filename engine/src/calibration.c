@@ -27,23 +27,57 @@ static double f1_above(const scored *s, size_t n, size_t i, size_t positives)
     return tp ? 2.0 * tp / (2.0 * tp + fp + fn) : 0.0;
 }
 
+typedef struct class_stats {
+    double mean[2], sd[2];
+} class_stats;
+
+static class_stats stats_of(const scored *s, size_t n)
+{
+    class_stats st = {{0, 0}, {0, 0}};
+    size_t count[2] = {0, 0};
+    for (size_t i = 0; i < n; i++)
+        st.mean[s[i].anomaly] += s[i].z, count[s[i].anomaly]++;
+    for (int c = 0; c < 2; c++)
+        st.mean[c] /= count[c] ? (double)count[c] : 1.0;
+    for (size_t i = 0; i < n; i++)
+        st.sd[s[i].anomaly] += (s[i].z - st.mean[s[i].anomaly]) * (s[i].z - st.mean[s[i].anomaly]);
+    for (int c = 0; c < 2; c++)
+        st.sd[c] = count[c] > 1 ? sqrt(st.sd[c] / (double)(count[c] - 1)) : 0;
+    return st;
+}
+
+/* Where to cut inside the gap (lo, hi) between two validation scores: as
+ * many of its own standard deviations from each class's mean (the tighter
+ * class gets the closer boundary), kept off both edges of the gap. */
+static double place_in_gap(double lo, double hi, const class_stats *st)
+{
+    double spread = st->sd[0] + st->sd[1];
+    double t = spread > 0 ? (st->mean[0] * st->sd[1] + st->mean[1] * st->sd[0]) / spread
+                          : (lo + hi) / 2;
+    double margin = (hi - lo) / 10;
+    return t < lo + margin ? lo + margin : t > hi - margin ? hi - margin : t;
+}
+
 static double best_threshold(const scored *s, size_t n, size_t positives)
 {
     double best_f1 = -1, best_gap = -1, threshold = s[n - 1].z + 1;
+    size_t best_cut = n;
     /* cut i: images i..n-1 are anomalous; cuts between equal scores are not cuts */
     for (size_t i = 1; i < n; i++) {
         double gap = s[i].z - s[i - 1].z;
         if (gap <= 0)
             continue;
         double f1 = f1_above(s, n, i, positives);
-        if (f1 > best_f1 + 1e-12 || (fabs(f1 - best_f1) <= 1e-12 && gap > best_gap)) {
-            best_f1 = f1, best_gap = gap;
-            threshold = s[i - 1].z + gap / 2;
-        }
+        if (f1 > best_f1 + 1e-12 || (fabs(f1 - best_f1) <= 1e-12 && gap > best_gap))
+            best_f1 = f1, best_gap = gap, best_cut = i;
     }
     /* calling every image anomalous is also a cut */
     if (f1_above(s, n, 0, positives) > best_f1 + 1e-12)
-        threshold = s[0].z - 1;
+        return s[0].z - 1;
+    if (best_cut < n) {
+        class_stats st = stats_of(s, n);
+        threshold = place_in_gap(s[best_cut - 1].z, s[best_cut].z, &st);
+    }
     return threshold;
 }
 

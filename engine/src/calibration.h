@@ -3,8 +3,10 @@
  * fitted on validation scores (never on test images).
  *
  * Scores are log anomaly scores z.  The threshold t maximises F1 on the
- * validation images, at the middle of the widest gap among equally good
- * cuts; the probability that an image is anomalous is then
+ * validation images; among equally good cuts it takes the widest gap, and
+ * inside the gap the point as many standard deviations from the normal
+ * scores' mean as from the anomalous ones' (so the more variable class, usually
+ * the anomalies, gets the wider berth).  The probability that an image is anomalous is then
  * p(z) = 1 / (1 + exp(-a (z - t))), so p = 1/2 exactly at the threshold and
  * decisions and confidences never disagree.  The slope a is Platt's maximum
  * likelihood fit with his smoothed targets, which keeps it finite when the

@@ -20,13 +20,14 @@
 /* Turns distances to the nearest normal patch into scores that weigh the
  * distance to the nearest defect patch too (model.h). */
 static vgl_status contrast_with_defects(const vgl_model *model, const float *features,
-                                        int threads, float *grid, vgl_error *err)
+                                        const vgl_knn_exclusion *exclude, int threads, float *grid,
+                                        vgl_error *err)
 {
     size_t cells = vgl_features_count(&model->features);
     float *defect = malloc(sizeof(float) * cells);
     if (!defect || vgl_knn_nearest(features, cells, model->defect_bank, model->defect_bank_norms,
-                                   model->defect_bank_size, model->features.dim, threads, defect,
-                                   NULL)) {
+                                   model->defect_bank_size, model->features.dim, exclude, threads,
+                                   defect, NULL)) {
         free(defect);
         return vgl_error_set(err, VGL_ENOMEM, "out of memory scoring patches");
     }
@@ -39,17 +40,25 @@ static vgl_status contrast_with_defects(const vgl_model *model, const float *fea
     return VGL_OK;
 }
 
-vgl_status vgl_model_score_grid(const vgl_model *model, const float *features, int threads,
-                                float *grid, vgl_error *err)
+vgl_status vgl_model_score_grid(const vgl_model *model, const float *features,
+                                const vgl_score_exclusion *exclude, int threads, float *grid,
+                                vgl_error *err)
 {
     size_t cells = vgl_features_count(&model->features);
+    vgl_knn_exclusion normal_exclusion, defect_exclusion;
+    if (exclude) {
+        normal_exclusion = (vgl_knn_exclusion){exclude->bank_sources, exclude->source};
+        defect_exclusion = (vgl_knn_exclusion){exclude->defect_sources, exclude->source};
+    }
     if (vgl_knn_nearest(features, cells, model->bank, model->bank_norms, model->bank_size,
-                        model->features.dim, threads, grid, NULL))
+                        model->features.dim, exclude ? &normal_exclusion : NULL, threads, grid,
+                        NULL))
         return vgl_error_set(err, VGL_ENOMEM, "out of memory scoring patches");
     for (size_t i = 0; i < cells; i++)
         grid[i] = sqrtf(grid[i]);
     if (model->patch_score != VGL_SCORE_NORMAL_DISTANCE) {
-        vgl_status status = contrast_with_defects(model, features, threads, grid, err);
+        vgl_status status = contrast_with_defects(
+            model, features, exclude ? &defect_exclusion : NULL, threads, grid, err);
         if (status)
             return status;
     }
@@ -79,7 +88,7 @@ static vgl_status cell_classes(const vgl_model *model, const float *features, in
     vgl_status status = VGL_OK;
     if (!dist2 || !nearest ||
         vgl_knn_nearest(features, cells, model->class_bank, model->class_bank_norms,
-                        model->class_bank_size, model->features.dim, threads, dist2, nearest))
+                        model->class_bank_size, model->features.dim, NULL, threads, dist2, nearest))
         status = vgl_error_set(err, VGL_ENOMEM, "out of memory classifying pixels");
     for (size_t i = 0; !status && i < cells; i++)
         classes[i] = (uint8_t)model->class_labels[nearest[i]];
@@ -144,7 +153,7 @@ vgl_status vgl_model_detect_full(const vgl_model *model, const vgl_image *image,
     if (!status)
         status = vgl_features_extract(f, image, threads, features, err);
     if (!status)
-        status = vgl_model_score_grid(model, features, threads, grid, err);
+        status = vgl_model_score_grid(model, features, NULL, threads, grid, err);
     if (!status) {
         out->width = image->width;
         out->height = image->height;

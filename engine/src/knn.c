@@ -28,16 +28,18 @@ void vgl_knn_norms(const float *rows, size_t n, int dim, float *norms)
 }
 
 VGL_HOT static void update_minimum(const float *dots, size_t rows, size_t cols,
-                                   const float *bank_norms, size_t bank_offset, float *best,
+                                   const float *bank_norms, size_t bank_offset,
+                                   const vgl_knn_exclusion *exclude, float *best,
                                    int32_t *best_index)
 {
+    const int32_t *sources = exclude ? exclude->row_sources + bank_offset : NULL;
     for (size_t i = 0; i < rows; i++) {
         const float *row = dots + i * cols;
         float b = best[i];
         size_t at = (size_t)-1;
         for (size_t j = 0; j < cols; j++) {
             float d = bank_norms[j] - 2.0f * row[j];
-            if (d < b)
+            if (d < b && !(sources && sources[j] == exclude->source))
                 b = d, at = j;
         }
         if (at != (size_t)-1) {
@@ -49,7 +51,8 @@ VGL_HOT static void update_minimum(const float *dots, size_t rows, size_t cols,
 }
 
 int vgl_knn_nearest(const float *queries, size_t n, const float *bank, const float *bank_norms,
-                    size_t m, int dim, int threads, float *dist2, int32_t *index)
+                    size_t m, int dim, const vgl_knn_exclusion *exclude, int threads, float *dist2,
+                    int32_t *index)
 {
     size_t blocks = (n + QUERY_BLOCK - 1) / QUERY_BLOCK;
     int failed = 0;
@@ -75,7 +78,7 @@ int vgl_knn_nearest(const float *queries, size_t n, const float *bank, const flo
                 size_t cols = m - b0 < BANK_BLOCK ? m - b0 : BANK_BLOCK;
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)cols, dim,
                             1.0f, q, dim, bank + b0 * (size_t)dim, dim, 0.0f, dots, (int)cols);
-                update_minimum(dots, rows, cols, bank_norms + b0, b0, dist2 + q0,
+                update_minimum(dots, rows, cols, bank_norms + b0, b0, exclude, dist2 + q0,
                                index ? index + q0 : NULL);
             }
             /* the minimum above left out |q|^2, the same for every bank row */

@@ -62,10 +62,20 @@ struct vgl_model {
     int32_t *owned_class_labels;
 };
 
-/* The anomaly score grid of an image's features: nearest-bank distances,
- * smoothed.  grid: features.grid_height * grid_width floats. */
-vgl_status vgl_model_score_grid(const vgl_model *model, const float *features, int threads,
-                                float *grid, vgl_error *err);
+/* Training scores its own images against banks without their patches:
+ * the source of every row of both banks, and the image to leave out. */
+typedef struct vgl_score_exclusion {
+    const int32_t *bank_sources;
+    const int32_t *defect_sources;
+    int32_t source;
+} vgl_score_exclusion;
+
+/* The anomaly score grid of an image's features: patch scores (model.h's
+ * kinds), smoothed.  grid: features.grid_height * grid_width floats.
+ * exclude is NULL but in training. */
+vgl_status vgl_model_score_grid(const vgl_model *model, const float *features,
+                                const vgl_score_exclusion *exclude, int threads, float *grid,
+                                vgl_error *err);
 
 /* The image's log score from its smoothed grid. */
 double vgl_model_image_score(const vgl_model *model, const float *grid);

@@ -4,19 +4,19 @@
  *
  *  1. Every labelled training image's patch features are computed once.
  *  2. Without a test dataset, the images are split (split.h).
- *  3. Validation, for the threshold and confidence: the training part's
- *     normal images are dealt into folds; each fold is scored against a
- *     memory bank built from the other folds' normals, together with its
- *     share of the anomalous images.  No score comes from a bank that
- *     contains the image itself, and no test image is ever looked at.
- *  4. The final memory bank is a coreset of the training part's normal
- *     patches: all of the normal images', and those of annotated anomalous
- *     images that lie away from every annotated defect (a mask says where
- *     the defect is, so the rest of the image is a normal example too).
- *  5. With annotated anomalies, the annotated patches form a defect bank,
- *     and a patch's score may also weigh how much closer it is to a defect
- *     than to anything normal (model.h); the validation images decide,
- *     by ROC AUC, whether that ranks them better than the plain distance.
+ *  3. The memory bank is a coreset of the training part's normal patches:
+ *     all of the normal images', and those of annotated anomalous images
+ *     that lie away from every annotated defect (a mask says where the
+ *     defect is, so the rest of the image is a normal example too).  With
+ *     annotated anomalies, their annotated patches form a defect bank.
+ *  4. Validation, for the threshold and confidence: every training image
+ *     is scored against the banks with its own patches left out, so no
+ *     score comes from a bank that contains the image itself, the scores
+ *     are those of the model being trained (not of smaller fold models),
+ *     and no test image is ever looked at.
+ *  5. With a defect bank, a patch's score may also weigh how much closer it
+ *     is to a defect than to anything normal (model.h); the validation
+ *     images decide which score kind ranks them best.
  *  6. Segmentation: the pixel threshold is the one that best separates the
  *     validation images' annotated pixels, and the features of annotated
  *     patches per class tell classes apart.
@@ -42,7 +42,7 @@
 #define MIN_TEST_NORMAL 10
 #define MIN_TEST_ANOMALY 10
 
-#define VALIDATION_FOLDS 3
+#define VALIDATION_FOLDS 7
 /* Memory bank: a tenth of the patches (PatchCore's ratio), but no fewer
  * than BANK_MIN when there are that many, and at most BANK_MAX; patches
  * beyond POOL_MAX are subsampled before selection to bound training time. */
@@ -63,7 +63,6 @@ typedef struct train_sample {
     uint8_t *truth;  /* class map at working resolution, or NULL */
     uint8_t *clean;  /* anomalous images with a mask: 1 for cells away from any defect */
     uint8_t *defect; /* anomalous images with a mask: 1 for cells with annotated pixels */
-    int fold;
 } train_sample;
 
 typedef struct trainer {
@@ -254,6 +253,7 @@ static vgl_status split_samples(trainer *t, int split, vgl_error *err)
 typedef struct bank {
     float *rows;
     float *norms;
+    int32_t *sources; /* the sample each row came from */
     size_t size;
 } bank;
 
@@ -261,6 +261,7 @@ static void bank_free(bank *b)
 {
     free(b->rows);
     free(b->norms);
+    free(b->sources);
     memset(b, 0, sizeof *b);
 }
 
@@ -278,38 +279,38 @@ static int defect_cell(const train_sample *s, size_t c)
 }
 
 /* A coreset of the patches that `wanted` selects (normal or defect cells)
- * of the training part's images whose fold is not `skip_fold` (-1: all).
- * An empty selection gives an empty bank. */
-static vgl_status build_bank(const trainer *t, int skip_fold, cell_filter wanted, bank *out,
-                             vgl_error *err)
+ * of the training part's images.  An empty selection gives an empty bank. */
+static vgl_status build_bank(const trainer *t, cell_filter wanted, bank *out, vgl_error *err)
 {
     const vgl_features *f = &t->model->features;
     size_t cells = vgl_features_count(f), dim = (size_t)f->dim, total = 0;
     for (size_t k = 0; k < t->n_samples; k++)
-        if (!t->is_test[k] && t->samples[k].fold != skip_fold)
+        if (!t->is_test[k])
             for (size_t c = 0; c < cells; c++)
                 total += wanted(&t->samples[k], c);
     size_t pool = total < POOL_MAX ? total : POOL_MAX;
     float *rows = malloc(sizeof(float) * (pool ? pool : 1) * dim);
+    int32_t *sources = malloc(sizeof(int32_t) * (pool ? pool : 1));
     size_t *chosen = NULL;
     memset(out, 0, sizeof *out);
-    if (total == 0) {
-        free(rows);
-        return VGL_OK;
+    if (total == 0 || !rows || !sources) {
+        free(rows), free(sources);
+        return total ? vgl_error_set(err, VGL_ENOMEM, "out of memory building the memory bank")
+                     : VGL_OK;
     }
-    if (!rows)
-        return vgl_error_set(err, VGL_ENOMEM, "out of memory building the memory bank");
     /* keep every patch, or an evenly spaced subset of them when there are too many */
     size_t taken = 0, seen = 0;
     for (size_t k = 0; k < t->n_samples; k++) {
         const train_sample *s = &t->samples[k];
-        if (t->is_test[k] || s->fold == skip_fold)
+        if (t->is_test[k])
             continue;
         for (size_t c = 0; c < cells; c++) {
             if (!wanted(s, c))
                 continue;
-            if (taken < pool && seen * pool / total == taken)
+            if (taken < pool && seen * pool / total == taken) {
+                sources[taken] = (int32_t)k;
                 memcpy(rows + dim * taken++, s->features + dim * c, sizeof(float) * dim);
+            }
             seen++;
         }
     }
@@ -319,16 +320,20 @@ static vgl_status build_bank(const trainer *t, int skip_fold, cell_filter wanted
     chosen = malloc(sizeof *chosen * (want ? want : 1));
     out->rows = malloc(sizeof(float) * want * dim);
     out->norms = malloc(sizeof(float) * want);
-    long got = chosen && out->rows && out->norms && taken
+    out->sources = malloc(sizeof(int32_t) * want);
+    long got = chosen && out->rows && out->norms && out->sources && taken
                    ? vgl_coreset_select(rows, taken, (int)dim, want, 0, chosen)
                    : -1;
     if (got > 0) {
-        for (long i = 0; i < got; i++)
+        for (long i = 0; i < got; i++) {
             memcpy(out->rows + dim * (size_t)i, rows + dim * chosen[i], sizeof(float) * dim);
+            out->sources[i] = sources[chosen[i]];
+        }
         out->size = (size_t)got;
         vgl_knn_norms(out->rows, out->size, (int)dim, out->norms);
     }
     free(rows);
+    free(sources);
     free(chosen);
     if (got <= 0) {
         bank_free(out);
@@ -353,16 +358,18 @@ typedef struct validation {
     size_t n_pixels, max_pixels;
 } validation;
 
-static vgl_status score_with_banks(const trainer *t, const bank *normal, const bank *defect,
-                                   vgl_patch_score kind, const train_sample *s, float *grid,
-                                   vgl_error *err)
+/* Scores sample k with a patch score kind, its own patches left out. */
+static vgl_status score_left_out(const trainer *t, const bank *normal, const bank *defect,
+                                 vgl_patch_score kind, size_t k, float *grid, vgl_error *err)
 {
     vgl_model view = *t->model; /* the model as it would be with these banks */
     view.bank = normal->rows, view.bank_norms = normal->norms, view.bank_size = normal->size;
     view.defect_bank = defect->rows, view.defect_bank_norms = defect->norms;
     view.defect_bank_size = defect->size;
     view.patch_score = kind;
-    return vgl_model_score_grid(&view, s->features, t->options->threads, grid, err);
+    vgl_score_exclusion exclude = {normal->sources, defect->sources, (int32_t)k};
+    return vgl_model_score_grid(&view, t->samples[k].features, &exclude, t->options->threads,
+                                grid, err);
 }
 
 static vgl_status record_pixels(const trainer *t, const float *grid, float *scores,
@@ -376,15 +383,15 @@ static vgl_status record_pixels(const trainer *t, const float *grid, float *scor
 }
 
 static vgl_status validate_sample(const trainer *t, const bank *normal, const bank *defect,
-                                  const train_sample *s, validation *v, float *grid,
-                                  vgl_error *err)
+                                  size_t k, validation *v, float *grid, vgl_error *err)
 {
+    const train_sample *s = &t->samples[k];
     const vgl_features *f = &t->model->features;
     size_t pixels = (size_t)f->work_width * f->work_height;
     /* enough pixels to place one threshold: later images only add image scores */
     int keep_pixels = t->model->n_classes > 0 && v->n_pixels + pixels <= v->max_pixels;
     for (int kind = 0; kind < v->kinds; kind++) {
-        vgl_status status = score_with_banks(t, normal, defect, (vgl_patch_score)kind, s, grid, err);
+        vgl_status status = score_left_out(t, normal, defect, (vgl_patch_score)kind, k, grid, err);
         if (!status && keep_pixels)
             status = record_pixels(t, grid, v->pixel_scores[kind] + v->n_pixels, err);
         if (status)
@@ -398,43 +405,6 @@ static vgl_status validate_sample(const trainer *t, const bank *normal, const ba
         v->n_pixels += pixels;
     }
     return VGL_OK;
-}
-
-static vgl_status validate_fold(const trainer *t, int fold, validation *v, float *grid,
-                                vgl_error *err)
-{
-    bank normal = {0}, defect = {0};
-    vgl_status status = build_bank(t, fold, normal_cell, &normal, err);
-    if (!status && v->kinds > 1)
-        status = build_bank(t, fold, defect_cell, &defect, err);
-    if (!status && normal.size == 0)
-        status = vgl_error_set(err, VGL_EINVAL, "a validation fold has no normal images");
-    /* a fold whose other folds annotate no defect can only be scored plainly */
-    int kinds = v->kinds;
-    if (defect.size == 0)
-        v->kinds = 1;
-    for (size_t k = 0; k < t->n_samples && !status; k++) {
-        const train_sample *s = &t->samples[k];
-        if (!t->is_test[k] && s->fold == fold)
-            status = validate_sample(t, &normal, &defect, s, v, grid, err);
-    }
-    if (v->kinds != kinds) /* keep the contrast scores comparable: drop the kind */
-        v->kinds = 1;
-    bank_free(&normal);
-    bank_free(&defect);
-    return status;
-}
-
-static void assign_folds(trainer *t, int folds)
-{
-    size_t normal = 0, anomaly = 0;
-    for (size_t k = 0; k < t->n_samples; k++) {
-        train_sample *s = &t->samples[k];
-        if (t->is_test[k])
-            s->fold = -2;
-        else
-            s->fold = (int)((s->anomaly ? anomaly++ : normal++) % (size_t)folds);
-    }
 }
 
 /* The pixel score threshold with the best pixel F1 on the validation images. */
@@ -462,23 +432,43 @@ static float fit_pixel_threshold(const validation *v, const float *scores, float
     return hi * (float)best_bin / (PIXEL_BINS - 1);
 }
 
-/* The patch score that ranks the validation images best (ROC AUC); the
- * plain distance unless another is strictly better. */
+/* ROC AUC of a kind's validation pixel scores against the annotations: how
+ * well it localises the annotated defects (NAN without annotated pixels). */
+static double pixel_auc(const validation *v, int kind)
+{
+    float hi = 0;
+    for (size_t p = 0; p < v->n_pixels; p++)
+        hi = v->pixel_scores[kind][p] > hi ? v->pixel_scores[kind][p] : hi;
+    vgl_pixel_auc *auc = NULL;
+    double value = NAN;
+    if (hi > 0 && !vgl_pixel_auc_create(0, hi, VGL_PIXEL_AUC_BINS, &auc, NULL) &&
+        !vgl_pixel_auc_add(auc, v->pixel_scores[kind], v->pixel_truth, v->n_pixels, NULL))
+        value = vgl_pixel_auc_value(auc, NULL);
+    vgl_pixel_auc_free(auc);
+    return value;
+}
+
+/* The patch score that ranks the validation images best by ROC AUC; among
+ * equally good ones, the one that best localises the annotated defects
+ * (pixel ROC AUC over thousands of pixels says more than a few dozen image
+ * scores).  The plain distance unless another is strictly better. */
 static vgl_patch_score choose_patch_score(const validation *v)
 {
     vgl_patch_score best = VGL_SCORE_NORMAL_DISTANCE;
-    double best_auc = -1;
+    double best_auc = -1, best_pixel_auc = -1;
     for (int kind = 0; kind < v->kinds; kind++) {
         double auc;
         if (vgl_metrics_roc_auc(v->anomaly, v->z[kind], v->n, &auc, NULL) || isnan(auc))
             return VGL_SCORE_NORMAL_DISTANCE;
-        if (auc > best_auc)
-            best_auc = auc, best = (vgl_patch_score)kind;
+        double pixels = pixel_auc(v, kind);
+        pixels = isnan(pixels) ? 0 : pixels;
+        if (auc > best_auc + 1e-9 || (auc > best_auc - 1e-9 && pixels > best_pixel_auc))
+            best_auc = auc, best_pixel_auc = pixels, best = (vgl_patch_score)kind;
     }
     return best;
 }
 
-static vgl_status allocate_validation(validation *v, size_t members, size_t pixels, int kinds)
+static vgl_status allocate_validation(validation *v, size_t members, int kinds)
 {
     v->kinds = kinds;
     v->anomaly = malloc(members);
@@ -489,7 +479,6 @@ static vgl_status allocate_validation(validation *v, size_t members, size_t pixe
         v->pixel_scores[kind] = malloc(sizeof(float) * (v->max_pixels ? v->max_pixels : 1));
         ok = ok && v->z[kind] && v->pixel_scores[kind];
     }
-    (void)pixels;
     return ok ? VGL_OK : VGL_ENOMEM;
 }
 
@@ -500,29 +489,27 @@ static void free_validation(validation *v)
         free(v->z[kind]), free(v->pixel_scores[kind]);
 }
 
-static vgl_status validate(trainer *t, vgl_error *err)
+/* Scores every training image against the banks (its own patches left
+ * out), picks the patch score kind and fits the calibration and, for
+ * segmentation, the pixel threshold. */
+static vgl_status validate(trainer *t, const bank *normal, const bank *defect, vgl_error *err)
 {
-    size_t normals = 0, members = 0, annotated = 0;
+    size_t members = 0;
     for (size_t k = 0; k < t->n_samples; k++)
-        if (!t->is_test[k]) {
-            members++, normals += !t->samples[k].anomaly;
-            annotated += t->samples[k].defect != NULL;
-        }
-    int folds = normals < VALIDATION_FOLDS ? (int)normals : VALIDATION_FOLDS;
-    if (folds < 2)
-        return vgl_error_set(err, VGL_EINVAL, "training needs at least 2 normal images");
-    assign_folds(t, folds);
+        members += !t->is_test[k];
     const vgl_features *f = &t->model->features;
     validation v = {0};
     size_t pixels = (size_t)f->work_width * f->work_height;
     v.max_pixels = t->model->n_classes > 0 ? (members < 200 ? members : 200) * pixels : 0;
     float *grid = malloc(sizeof(float) * vgl_features_count(f));
     vgl_status status = VGL_OK;
-    if (!grid || allocate_validation(&v, members, pixels, annotated > 0 ? SCORE_KINDS : 1))
+    if (!grid || allocate_validation(&v, members, defect->size > 0 ? SCORE_KINDS : 1))
         status = vgl_error_set(err, VGL_ENOMEM, "out of memory validating");
-    for (int fold = 0; fold < folds && !status; fold++) {
-        status = validate_fold(t, fold, &v, grid, err);
-        progress(t, "validating", (size_t)fold + 1, (size_t)folds);
+    for (size_t k = 0; k < t->n_samples && !status; k++) {
+        if (t->is_test[k])
+            continue;
+        status = validate_sample(t, normal, defect, k, &v, grid, err);
+        progress(t, "validating", v.n, members);
     }
     vgl_model *m = t->model;
     if (!status) {
@@ -618,21 +605,33 @@ static vgl_status evaluate_model(trainer *t, const vgl_dataset *test, vgl_test_c
     return status;
 }
 
-static vgl_status finish_model(trainer *t, vgl_error *err)
+/* Builds the banks, validates, and gives the model what it keeps. */
+static vgl_status fit_model(trainer *t, vgl_error *err)
 {
     vgl_model *m = t->model;
-    bank final, defects = {0};
-    vgl_status status = build_bank(t, -1, normal_cell, &final, err);
-    if (status)
+    bank normal = {0}, defect = {0};
+    vgl_status status = build_bank(t, normal_cell, &normal, err);
+    if (!status && normal.size == 0)
+        status = vgl_error_set(err, VGL_EINVAL, "training needs normal images");
+    if (!status)
+        status = build_bank(t, defect_cell, &defect, err);
+    if (!status)
+        status = validate(t, &normal, &defect, err);
+    if (status) {
+        bank_free(&normal);
+        bank_free(&defect);
         return status;
-    m->owned_bank = final.rows, m->owned_bank_norms = final.norms;
-    m->bank = final.rows, m->bank_norms = final.norms, m->bank_size = final.size;
+    }
+    m->owned_bank = normal.rows, m->owned_bank_norms = normal.norms;
+    m->bank = normal.rows, m->bank_norms = normal.norms, m->bank_size = normal.size;
+    free(normal.sources);
     if (m->patch_score != VGL_SCORE_NORMAL_DISTANCE) {
-        if ((status = build_bank(t, -1, defect_cell, &defects, err)))
-            return status;
-        m->owned_defect_bank = defects.rows, m->owned_defect_bank_norms = defects.norms;
-        m->defect_bank = defects.rows, m->defect_bank_norms = defects.norms;
-        m->defect_bank_size = defects.size;
+        m->owned_defect_bank = defect.rows, m->owned_defect_bank_norms = defect.norms;
+        m->defect_bank = defect.rows, m->defect_bank_norms = defect.norms;
+        m->defect_bank_size = defect.size;
+        free(defect.sources);
+    } else {
+        bank_free(&defect);
     }
     for (size_t k = 0; k < t->n_samples; k++)
         m->n_training_images += !t->is_test[k];
@@ -663,9 +662,7 @@ vgl_status vgl_train(const vgl_dataset *train, const vgl_dataset *test,
     if (!status)
         status = split_samples(&t, test == NULL, err);
     if (!status)
-        status = validate(&t, err);
-    if (!status)
-        status = finish_model(&t, err);
+        status = fit_model(&t, err);
     if (!status)
         status = evaluate_model(&t, test, on_test, test_context, evaluation, err);
     for (size_t k = 0; k < t.n_samples; k++) {
