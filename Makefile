@@ -35,6 +35,7 @@ test-sanitize: deps models
 
 bench: models
 	bash bench/run.sh $(BUILD)
+	bash bench/engine.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(SANITIZE_BUILD)
