@@ -1,0 +1,53 @@
+/*
+ * auth.h - who may call the service: access keys and AWS Signature
+ * Version 4 verification, for the Lookout for Vision API and the S3
+ * endpoint alike.
+ *
+ * The key ring holds the root key pair (VIGIL_ROOT_ACCESS_KEY_ID and
+ * VIGIL_ROOT_SECRET_ACCESS_KEY when set, else one generated on first start,
+ * stored with mode 0600 in the data directory) and any further keys.
+ */
+#ifndef VIGIL_AUTH_H
+#define VIGIL_AUTH_H
+
+#include "http.h"
+#include "vigil.h"
+
+#include <time.h>
+
+typedef struct keyring keyring;
+
+/* Loads or creates the data directory's key file; *created_root tells the
+ * caller to print the new root key once. */
+vgl_status keyring_open(const char *data_dir, keyring **out, int *created_root, vgl_error *err);
+void keyring_free(keyring *ring);
+/* The secret of an access key, or NULL. */
+const char *keyring_secret(const keyring *ring, const char *access_key_id);
+const char *keyring_root_access_key(const keyring *ring);
+const char *keyring_root_secret(const keyring *ring);
+
+typedef enum auth_result {
+    AUTH_OK = 0,
+    AUTH_MISSING,          /* no Authorization header or presigned query */
+    AUTH_MALFORMED,        /* unparsable header, unknown algorithm, missing signed host... */
+    AUTH_UNKNOWN_KEY,      /* access key id not in the ring */
+    AUTH_BAD_SIGNATURE,
+    AUTH_SKEW,             /* request time more than 15 minutes from now */
+    AUTH_EXPIRED,          /* presigned URL past its expiry */
+    AUTH_PAYLOAD_MISMATCH, /* x-amz-content-sha256 differs from the body's hash */
+} auth_result;
+
+typedef struct auth_identity {
+    char access_key_id[129];
+    char region[64];
+    char service[64];      /* from the credential scope: "lookoutvision", "s3" */
+} auth_identity;
+
+/* Verifies a request's SigV4 signature (Authorization header, or X-Amz-*
+ * query parameters of a presigned URL) against the ring at time `now`;
+ * fills identity on success and message (a sentence for the client) on
+ * failure. */
+auth_result sigv4_verify(const http_request *request, const keyring *ring, time_t now,
+                         auth_identity *identity, char *message, size_t message_size);
+
+#endif

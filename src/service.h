@@ -1,0 +1,38 @@
+/*
+ * service.h - what every part of `vigil serve` shares: configuration and
+ * the storage backends, passed to each handler.
+ *
+ * Handlers live one resource per file (lfv_projects.c, s3_objects.c, ...);
+ * http_server.c routes a request to them after authenticating it.
+ */
+#ifndef VIGIL_SERVICE_H
+#define VIGIL_SERVICE_H
+
+#include "auth.h"
+#include "blob.h"
+#include "http.h"
+
+#include <stddef.h>
+
+typedef struct metadata_store metadata_store; /* store.h */
+
+typedef struct service {
+    const char *data_dir;
+    const char *region;      /* in ARNs and the credential scope; default us-east-1 */
+    const char *account_id;  /* 12 digits, in ARNs */
+    size_t max_body_bytes;   /* larger requests are refused before they are read */
+    keyring *keys;
+    blob_store *blobs;
+    metadata_store *store;
+} service;
+
+/* The Lookout for Vision API: paths under /2020-11-20/. */
+void lfv_handle(const service *svc, const http_request *request, const auth_identity *caller,
+                http_response *response);
+
+/* The S3-compatible endpoint: every other path (path-style and
+ * virtual-host-style addressing). */
+void s3_handle(const service *svc, const http_request *request, const auth_identity *caller,
+               http_response *response);
+
+#endif
