@@ -63,6 +63,8 @@ static float *project(const float *x, size_t n, int dim)
 long vgl_coreset_select(const float *points, size_t n, int full_dim, size_t k, size_t start,
                         size_t *chosen)
 {
+    if (n == 0 || k == 0)
+        return 0;
     int dim = full_dim > PROJECTED_DIM ? PROJECTED_DIM : full_dim;
     float *projected = full_dim > PROJECTED_DIM ? project(points, n, full_dim) : NULL;
     const float *x = projected ? projected : points;

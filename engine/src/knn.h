@@ -23,7 +23,8 @@ typedef struct vgl_knn_exclusion {
 
 /* For each of n query rows: the squared distance to its nearest bank row
  * (clamped at 0 against rounding) and, when index is not NULL, that row.
- * exclude may be NULL.  Returns 0, or -1 when out of memory. */
+ * exclude may be NULL; a query for which every row is excluded gets
+ * FLT_MAX and an untouched index.  Returns 0, or -1 when out of memory. */
 int vgl_knn_nearest(const float *queries, size_t n, const float *bank, const float *bank_norms,
                     size_t m, int dim, const vgl_knn_exclusion *exclude, int threads, float *dist2,
                     int32_t *index);

@@ -40,6 +40,8 @@ static size_t test_count(size_t count)
 
 int vgl_split(const char *const *names, const int *stratum, size_t n, int n_strata, int *is_test)
 {
+    if (n_strata < 1)
+        return -1;
     keyed *order = malloc(sizeof *order * (n ? n : 1));
     size_t *sizes = calloc((size_t)n_strata, sizeof *sizes);
     size_t *quota = calloc((size_t)n_strata, sizeof *quota);
@@ -55,26 +57,23 @@ int vgl_split(const char *const *names, const int *stratum, size_t n, int n_stra
         order[i] = (keyed){fnv1a(names[i]), i};
     }
     quota[0] = test_count(sizes[0]);
-    /* anomalies: the total quota shared among classes in proportion, by largest remainder */
-    size_t total = test_count(anomalies), given = 0;
-    double *remainder = calloc((size_t)n_strata, sizeof *remainder);
-    if (!remainder) {
-        free(order), free(sizes), free(quota);
-        return -1;
-    }
-    for (int s = 1; s < n_strata && anomalies; s++) {
-        double exact = (double)total * (double)sizes[s] / (double)anomalies;
-        quota[s] = (size_t)exact;
-        remainder[s] = exact - (double)quota[s];
-        given += quota[s];
-    }
-    for (; given < total; given++) {
-        int best = 1;
-        for (int s = 2; s < n_strata; s++)
-            if (remainder[s] > remainder[best])
-                best = s;
+    /* anomalies: the total quota shared among classes in proportion, one
+     * image at a time to the class furthest below its share, but no class
+     * gives more than half of its images (so each keeps training examples) */
+    size_t total = test_count(anomalies);
+    for (size_t given = 0; given < total; given++) {
+        int best = -1;
+        double best_gap = 0;
+        for (int s = 1; s < n_strata; s++) {
+            if (quota[s] >= sizes[s] / 2)
+                continue;
+            double gap = (double)total * (double)sizes[s] / (double)anomalies - (double)quota[s];
+            if (best < 0 || gap > best_gap)
+                best = s, best_gap = gap;
+        }
+        if (best < 0)
+            break;
         quota[best]++;
-        remainder[best] = -1;
     }
     qsort(order, n, sizeof *order, by_hash);
     for (size_t k = 0; k < n; k++) {
@@ -85,6 +84,6 @@ int vgl_split(const char *const *names, const int *stratum, size_t n, int n_stra
             quota[s]--;
         }
     }
-    free(remainder), free(order), free(sizes), free(quota);
+    free(order), free(sizes), free(quota);
     return 0;
 }

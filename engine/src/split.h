@@ -6,7 +6,8 @@
  * class covering most of an image's mask), each give about 20% of their
  * images to the test part; with enough images the test part gets at least
  * 10 normal and 10 anomalous images, as Lookout for Vision's minimum test
- * dataset required (and never more than half of either).  Within a stratum
+ * dataset required (and never more than half of either, nor of any
+ * anomaly class, so that every class keeps training examples).  Within a stratum
  * the order is a hash of the image names, so the split depends on nothing
  * but the names and survives reordering of the manifest.
  */
@@ -15,8 +16,9 @@
 
 #include <stddef.h>
 
-/* names[i], stratum[i] (0 = normal, 1.. = anomaly groups; -1 = unused).
- * Sets is_test[i] to 0 or 1.  Returns 0, or -1 when out of memory. */
+/* names[i], stratum[i] (0 = normal, 1.. = anomaly groups; -1 = unused),
+ * n_strata >= 1.  Sets is_test[i] to 0 or 1.  Returns 0, or -1 when out of
+ * memory or for no strata. */
 int vgl_split(const char *const *names, const int *stratum, size_t n, int n_strata, int *is_test);
 
 #endif
