@@ -1,13 +1,17 @@
 # A thin wrapper over CMake; see README.md.
 #   make          build (installing missing Debian packages first)
 #   make models   fetch nsfwjs@4.3.0 from npm and convert its backbones
+#   make serve    build, then run `vigil serve` on LISTEN (127.0.0.1:9000)
+#                 with its data in DATA (.vigil-data)
 #   make test     everything: build, models, unit + parity tests, then the
 #                 unit tests again under AddressSanitizer and UBSan
 BUILD ?= build
 SANITIZE_BUILD ?= build-sanitize
 JOBS ?= $(shell nproc)
+LISTEN ?= 127.0.0.1:9000
+DATA ?= $(CURDIR)/.vigil-data
 
-.PHONY: all deps build models test test-release test-sanitize bench clean
+.PHONY: all deps build models serve test test-release test-sanitize bench clean
 
 all: build
 
@@ -20,6 +24,9 @@ build: deps
 
 models: build
 	VIGIL_BIN=$(CURDIR)/$(BUILD)/vigil bash scripts/fetch-backbones.sh $(CURDIR)/models
+
+serve: build models
+	$(BUILD)/vigil serve --listen $(LISTEN) --data $(DATA)
 
 test: test-release test-sanitize
 

@@ -9,5 +9,6 @@ int cmd_backbone(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_evaluate(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif

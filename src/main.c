@@ -14,6 +14,7 @@ static void usage(FILE *to)
                 "  train      train an anomaly model on local images\n"
                 "  evaluate   test a model on labelled local images\n"
                 "  detect     run a model on image files\n"
+                "  serve      run the Lookout for Vision API and S3 endpoint\n"
                 "  version    print the version\n\n"
                 "Run 'vigil <command> --help' for a command's options.\n");
 }
@@ -33,6 +34,8 @@ int main(int argc, char **argv)
         return cmd_evaluate(argc - 1, argv + 1);
     if (!strcmp(command, "detect"))
         return cmd_detect(argc - 1, argv + 1);
+    if (!strcmp(command, "serve"))
+        return cmd_serve(argc - 1, argv + 1);
     if (!strcmp(command, "version") || !strcmp(command, "--version")) {
         printf("vigil %s\n", VIGIL_VERSION);
         return 0;

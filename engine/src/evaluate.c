@@ -16,6 +16,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+vgl_status vgl_mask_check(const uint8_t *mask, size_t pixels, int n_classes, const char *name,
+                          vgl_error *err)
+{
+    for (size_t p = 0; p < pixels; p++)
+        if (mask[p] > n_classes)
+            return vgl_error_set(err, VGL_EINVAL, "%s: its mask has class index %d, but there "
+                                 "are %d classes", name, mask[p], n_classes);
+    return VGL_OK;
+}
+
 typedef struct collected {
     uint8_t *truth;
     uint8_t *predicted;
@@ -37,6 +47,12 @@ static vgl_status evaluate_one(const vgl_model *model, const vgl_dataset *datase
                                       segmentation && sample->has_mask ? &mask : NULL, err);
     if (status)
         return status;
+    if (mask && (status = vgl_mask_check(mask, (size_t)image.width * image.height,
+                                         model->n_classes, sample->name, err))) {
+        free(mask);
+        vgl_image_free(&image);
+        return status;
+    }
     vgl_detection detection;
     status = vgl_model_detect_full(model, &image, threads, segmentation, &detection, err);
     if (status && err) {

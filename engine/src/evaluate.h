@@ -12,4 +12,8 @@ vgl_status vgl_evaluate_samples(const vgl_model *model, const vgl_dataset *datas
                                 const vgl_train_options *progress, vgl_test_callback on_test,
                                 void *test_context, vgl_evaluation *evaluation, vgl_error *err);
 
+/* A loader's class map may only name the dataset's classes (1..n_classes). */
+vgl_status vgl_mask_check(const uint8_t *mask, size_t pixels, int n_classes, const char *name,
+                          vgl_error *err);
+
 #endif

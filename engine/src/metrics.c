@@ -143,9 +143,11 @@ static double ap_of_sorted(const scored *s, size_t n)
         i = tie_group(s, n, i, &pos, &neg);
         tp += pos;
         fp += neg;
-        ap += (pos / total_pos) * (tp / (tp + fp));
+        ap += pos * (tp / (tp + fp));
     }
-    return ap;
+    /* one division at the end: summing pos / total_pos could round past 1 */
+    ap /= total_pos;
+    return ap < 1 ? ap : 1;
 }
 
 vgl_status vgl_metrics_roc_auc(const uint8_t *truth, const double *scores, size_t n, double *auc,

@@ -206,7 +206,10 @@ static vgl_status load_classes(vgl_model *model, vgl_error *err)
         snprintf(key, sizeof key, "model.class.%d.color", c + 1);
         size_t n = 0;
         const int64_t *color = vgl_modelfile_get_ints(file, key, &n);
-        if (!name || strlen(name) >= VGL_CLASS_NAME_MAX || !color || n != 3)
+        int valid = name && name[0] && strlen(name) < VGL_CLASS_NAME_MAX && color && n == 3;
+        for (size_t k = 0; valid && k < 3; k++)
+            valid = color[k] >= 0 && color[k] <= 255;
+        if (!valid)
             return vgl_error_set(err, VGL_EFORMAT, "model file has a bad class %d", c + 1);
         snprintf(model->classes[c].name, sizeof model->classes[c].name, "%s", name);
         for (int k = 0; k < 3; k++)

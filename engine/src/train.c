@@ -193,6 +193,9 @@ static vgl_status describe_sample(trainer *t, train_sample *s, vgl_error *err)
         status = vgl_error_set(err, VGL_ENOMEM, "out of memory");
     if (!status)
         status = vgl_features_extract(f, &image, t->options->threads, s->features, err);
+    if (!status && mask)
+        status = vgl_mask_check(mask, (size_t)image.width * image.height, ds->n_classes,
+                            sample->name, err);
     if (!status && mask) {
         s->truth = shrink_mask(mask, image.width, image.height, f->work_width, f->work_height);
         if (!s->truth || mark_cells(s->truth, f, &s->clean, &s->defect))
