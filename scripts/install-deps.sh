@@ -13,9 +13,8 @@ packages=(
   libjansson-dev
   # unit tests
   libcmocka-dev
-  # service (vigil serve): HTTP server, metadata store, SigV4 and hashes,
-  # the S3 client backend, YAML input of the vigil CLI
-  libmicrohttpd-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev libyaml-dev
+  # service (vigil serve): HTTP server, metadata store, SigV4 and hashes
+  libmicrohttpd-dev libsqlite3-dev libssl-dev
   # service integration tests: Debian's aws CLI and boto3 (called by path,
   # /usr/bin/aws and /usr/bin/python3, whatever else is on PATH), and curl
   awscli python3-boto3 curl
