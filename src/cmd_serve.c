@@ -13,6 +13,8 @@
 #include "error.h"
 #include "http_server.h"
 #include "offline_cli.h"
+#include "model_hosting.h"
+#include "model_training.h"
 #include "store.h"
 
 #include <errno.h>
@@ -210,11 +212,15 @@ static vgl_status stores_open(const serve_args *a, service *svc, int *created_ro
     free(objects);
     if (status != VGL_OK)
         return status;
-    return metadata_store_open(a->data_dir, &svc->store, err);
+    status = metadata_store_open(a->data_dir, &svc->store, err);
+    model_training_clean(a->data_dir); /* snapshots of trainings a kill cut short */
+    /* the hosted models (StartModel) live in memory, owned by the service */
+    return status == VGL_OK ? model_registry_create(&svc->models, err) : status;
 }
 
 static void stores_close(service *svc)
 {
+    model_registry_free(svc->models); /* unhosts every model still hosted */
     if (svc->store)
         metadata_store_close(svc->store);
     if (svc->blobs)
@@ -270,6 +276,7 @@ int cmd_serve(int argc, char **argv)
     fflush(stdout);
     http_server_stop(server);
     dataset_jobs_drain(); /* imports still running stop before the store closes */
+    model_training_drain(); /* so do trainings (failed as interrupted on the next start) */
     stores_close(&svc);
     return 0;
 }

@@ -48,6 +48,15 @@ void lfv_tag_resource(lfv_call *call);
 void lfv_untag_resource(lfv_call *call);
 void lfv_list_tags_for_resource(lfv_call *call);
 
+/* lfv_models.c (models and DetectAnomalies) */
+void lfv_create_model(lfv_call *call);
+void lfv_describe_model(lfv_call *call);
+void lfv_list_models(lfv_call *call);
+void lfv_delete_model(lfv_call *call);
+void lfv_start_model(lfv_call *call);
+void lfv_stop_model(lfv_call *call);
+void lfv_detect_anomalies(lfv_call *call);
+
 /* ------------------------------------------------ helpers (lfv_router.c) */
 
 /* Now, in epoch seconds to the millisecond. */

@@ -41,10 +41,14 @@ void lfv_json_response(http_response *response, int status, json_t *body)
     http_response_body(response, status, "application/json", (uint8_t *)text, strlen(text));
 }
 
-/* QuotaCode and ServiceCode are required members of the quota error. */
-static void add_quota_members(json_t *body)
+/* QuotaCode and ServiceCode are required members of the quota error.  Two
+ * quotas exist: concurrent trainings (raised for a MODEL) and tags per
+ * resource; the codes are Vigil's own, stable across versions. */
+static void add_quota_members(json_t *body, const char *resource_type)
 {
-    json_object_set_new(body, "QuotaCode", json_string("L-VIGIL-TAGS"));
+    int trainings = resource_type && !strcmp(resource_type, "MODEL");
+    json_object_set_new(body, "QuotaCode",
+                        json_string(trainings ? "L-VIGIL-CONCURRENT-TRAININGS" : "L-VIGIL-TAGS"));
     json_object_set_new(body, "ServiceCode", json_string("lookoutvision"));
 }
 
@@ -70,7 +74,7 @@ void lfv_error(http_response *response, lfv_error_code code, const char *resourc
         json_object_set_new(body, "ResourceType", json_string(resource_type));
     }
     if (code == LFV_QUOTA_EXCEEDED)
-        add_quota_members(body);
+        add_quota_members(body, resource_type);
     lfv_json_response(response, kind->status, body);
     http_response_header(response, "x-amzn-ErrorType", kind->name);
 }

@@ -1,8 +1,9 @@
 /*
  * lfv_tags.c - TagResource, UntagResource and ListTagsForResource.
  *
- * Tags are kept by resource ARN.  A project ARN names an existing project;
- * models are not stored yet, so a model ARN is a ResourceNotFoundException
+ * Tags are kept by resource ARN.  A project ARN names an existing project,
+ * a model ARN (model/PROJECT/VERSION) an existing model version; anything
+ * else is a ResourceNotFoundException
  * like any other unknown resource.  A resource holds at most 50 tags (the
  * AWS-wide convention the behaviour reference recommends, section 8), and
  * keys in the reserved aws: namespace are refused.
@@ -27,12 +28,21 @@ static int resolve_resource(lfv_call *call, const char *arn, char *canonical, si
     }
     const char *name = strncmp(resource, "project/", 8) == 0 ? resource + 8 : NULL;
     const char *type = strncmp(resource, "model/", 6) == 0 ? LFV_RESOURCE_MODEL : LFV_RESOURCE_PROJECT;
-    store_project p;
+    int ours = strcmp(service, "lookoutvision") == 0 && strcmp(region, call->svc->region) == 0 &&
+               strcmp(account, call->svc->account_id) == 0;
     vgl_error err = {0};
-    if (name && strcmp(service, "lookoutvision") == 0 && strcmp(region, call->svc->region) == 0 &&
-        strcmp(account, call->svc->account_id) == 0 &&
-        call->svc->store->ops->project_get(call->svc->store, name, &p, &err) == VGL_OK) {
+    store_project p;
+    if (ours && name && call->svc->store->ops->project_get(call->svc->store, name, &p, &err) == VGL_OK) {
         snprintf(canonical, size, "%s", p.arn);
+        return 0;
+    }
+    char project[STORE_NAME_MAX], extra;
+    int version = 0;
+    store_model m;
+    if (ours && !strncmp(resource, "model/", 6) &&
+        sscanf(resource + 6, "%255[^/]/%d%c", project, &version, &extra) == 2 && version > 0 &&
+        call->svc->store->ops->model_get(call->svc->store, project, version, &m, &err) == VGL_OK) {
+        snprintf(canonical, size, "%s", arn);
         return 0;
     }
     lfv_error(call->response, LFV_NOT_FOUND, arn, type, "The resource %s does not exist.", arn);

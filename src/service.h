@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 typedef struct metadata_store metadata_store; /* store.h */
+typedef struct model_registry model_registry; /* model_hosting.h */
 
 typedef struct service {
     const char *data_dir;
@@ -24,6 +25,7 @@ typedef struct service {
     keyring *keys;
     blob_store *blobs;
     metadata_store *store;
+    model_registry *models;  /* the hosted models (StartModel .. StopModel) */
 } service;
 
 /* The Lookout for Vision API: paths under /2020-11-20/. */

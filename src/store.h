@@ -79,6 +79,29 @@ typedef struct store_tag {
  * that a restart can tell it was interrupted. */
 typedef enum store_job_kind { STORE_JOB_IMPORT = 1, STORE_JOB_UPDATE = 2 } store_job_kind;
 
+/* ---- models (added for "Models over the API") ----
+ * A model version of a project (1, 2, ... per project) and, while it
+ * trains, its durable job: a job still recorded when the store opens was
+ * interrupted, and its model ends TRAINING_FAILED. */
+typedef struct store_model {
+    char project[STORE_NAME_MAX];
+    int version;
+    char status[STORE_STATUS_MAX];            /* ModelStatus enum */
+    char status_message[STORE_MESSAGE_MAX];
+    char description[512];
+    char output_bucket[64];
+    char output_prefix[1024];
+    char kms_key_id[2048];
+    double created;
+    int has_performance;                      /* F1, recall, precision set once trained */
+    double f1, recall, precision;
+    char evaluation_manifest_key[1664];       /* in output_bucket; "" until trained */
+    char evaluation_result_key[1664];
+    double evaluation_end;                    /* 0 until trained */
+    int min_units, max_units;                 /* 0 until started */
+    char model_file[1024];                    /* relative to the data dir; "" until trained */
+} store_model;
+
 /* An idempotency record: the canonical parameters of the first call and its
  * response. */
 typedef struct store_idempotency {
@@ -148,6 +171,31 @@ typedef struct metadata_store_ops {
     vgl_status (*idempotency_put)(metadata_store *store, const char *operation,
                                   const char *token, const store_idempotency *record,
                                   vgl_error *err);
+
+    /* ---- models (added for "Models over the API") ----
+     * model_create: gives the model the project's next version and records
+     * its training job; VGL_ENOTFOUND without the project, VGL_ELIMIT when
+     * max_training models of the account are TRAINING already. */
+    vgl_status (*model_create)(metadata_store *store, store_model *model, int max_training,
+                               vgl_error *err);
+    vgl_status (*model_get)(metadata_store *store, const char *project, int version,
+                            store_model *out, vgl_error *err);
+    /* Up to `limit` models with versions after `after_version`, by version. */
+    vgl_status (*model_list)(metadata_store *store, const char *project, int after_version,
+                             size_t limit, store_model **out, size_t *count, vgl_error *err);
+    /* Writes every mutable member; with finish_job, the training job ends too. */
+    vgl_status (*model_update)(metadata_store *store, const store_model *model, int finish_job,
+                               vgl_error *err);
+    /* Moves a model whose status is one of `from` ("A|B") to `to` with
+     * message (VGL_EINVAL otherwise); units > 0 set the inference units.
+     * *out (may be NULL) receives the model after the change. */
+    vgl_status (*model_transition)(metadata_store *store, const char *project, int version,
+                                   const char *from, const char *to, const char *message,
+                                   int min_units, int max_units, store_model *out,
+                                   vgl_error *err);
+    /* VGL_EINVAL while it trains or is hosted; its tags go with it. */
+    vgl_status (*model_delete)(metadata_store *store, const char *project, int version,
+                               const char *arn, vgl_error *err);
 } metadata_store_ops;
 
 struct metadata_store {
@@ -157,7 +205,9 @@ struct metadata_store {
 /* Opens (creating it if needed) the SQLite store `metadata.db` in data_dir,
  * brings its schema up to date, and ends every job a previous process left
  * unfinished: an interrupted import becomes CREATE_FAILED, an interrupted
- * update UPDATE_FAILED_ROLLBACK_COMPLETE, each with a StatusMessage saying so. */
+ * update UPDATE_FAILED_ROLLBACK_COMPLETE, each with a StatusMessage saying so;
+ * an interrupted training TRAINING_FAILED, and a model that was hosted (in
+ * the previous process's memory) TRAINED again. */
 vgl_status metadata_store_open(const char *data_dir, metadata_store **out, vgl_error *err);
 void metadata_store_close(metadata_store *store);
 

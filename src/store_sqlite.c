@@ -82,6 +82,40 @@ static const char *const MIGRATIONS[] = {
     /* 2: ListDatasetEntries pages through a dataset in id order */
     "CREATE INDEX dataset_entries_by_id ON dataset_entries(project, type, id);"
     "CREATE INDEX idempotency_by_age ON idempotency(created);",
+    /* 3: models and their durable training jobs ("Models over the API"); IF NOT
+     * EXISTS because tests replay migrations on a database that has them */
+    "CREATE TABLE IF NOT EXISTS models ("
+    "  project TEXT NOT NULL REFERENCES projects(name),"
+    "  version INTEGER NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  status_message TEXT NOT NULL DEFAULT '',"
+    "  description TEXT NOT NULL DEFAULT '',"
+    "  output_bucket TEXT NOT NULL,"
+    "  output_prefix TEXT NOT NULL DEFAULT '',"
+    "  kms_key_id TEXT NOT NULL DEFAULT '',"
+    "  created REAL NOT NULL,"
+    "  has_performance INTEGER NOT NULL DEFAULT 0,"
+    "  f1 REAL NOT NULL DEFAULT 0,"
+    "  recall REAL NOT NULL DEFAULT 0,"
+    "  precision REAL NOT NULL DEFAULT 0,"
+    "  evaluation_manifest_key TEXT NOT NULL DEFAULT '',"
+    "  evaluation_result_key TEXT NOT NULL DEFAULT '',"
+    "  evaluation_end REAL NOT NULL DEFAULT 0,"
+    "  min_units INTEGER NOT NULL DEFAULT 0,"
+    "  max_units INTEGER NOT NULL DEFAULT 0,"
+    "  model_file TEXT NOT NULL DEFAULT '',"
+    "  PRIMARY KEY (project, version));"
+    "CREATE TABLE IF NOT EXISTS model_jobs ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  project TEXT NOT NULL,"
+    "  version INTEGER NOT NULL,"
+    "  created REAL NOT NULL,"
+    "  FOREIGN KEY (project, version) REFERENCES models(project, version) ON DELETE CASCADE);"
+    /* the last version given in each project: a deleted model's version
+     * (its ARN, its output objects) is never given again */
+    "CREATE TABLE IF NOT EXISTS model_versions ("
+    "  project TEXT PRIMARY KEY,"
+    "  last INTEGER NOT NULL);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
@@ -871,6 +905,294 @@ void store_idempotency_clear(store_idempotency *record)
     record->params = record->body = NULL;
 }
 
+/* ------------------------------------------------------------ models */
+
+static const char MODEL_COLUMNS[] =
+    "SELECT project, version, status, status_message, description, output_bucket,"
+    " output_prefix, kms_key_id, created, has_performance, f1, recall, precision,"
+    " evaluation_manifest_key, evaluation_result_key, evaluation_end, min_units, max_units,"
+    " model_file FROM models ";
+
+static void model_from_row(sqlite3_stmt *st, store_model *m)
+{
+    copy_column(m->project, sizeof m->project, st, 0);
+    m->version = sqlite3_column_int(st, 1);
+    copy_column(m->status, sizeof m->status, st, 2);
+    copy_column(m->status_message, sizeof m->status_message, st, 3);
+    copy_column(m->description, sizeof m->description, st, 4);
+    copy_column(m->output_bucket, sizeof m->output_bucket, st, 5);
+    copy_column(m->output_prefix, sizeof m->output_prefix, st, 6);
+    copy_column(m->kms_key_id, sizeof m->kms_key_id, st, 7);
+    m->created = sqlite3_column_double(st, 8);
+    m->has_performance = sqlite3_column_int(st, 9);
+    m->f1 = sqlite3_column_double(st, 10);
+    m->recall = sqlite3_column_double(st, 11);
+    m->precision = sqlite3_column_double(st, 12);
+    copy_column(m->evaluation_manifest_key, sizeof m->evaluation_manifest_key, st, 13);
+    copy_column(m->evaluation_result_key, sizeof m->evaluation_result_key, st, 14);
+    m->evaluation_end = sqlite3_column_double(st, 15);
+    m->min_units = sqlite3_column_int(st, 16);
+    m->max_units = sqlite3_column_int(st, 17);
+    copy_column(m->model_file, sizeof m->model_file, st, 18);
+}
+
+static vgl_status model_select(sqlite_store *s, const char *project, int version,
+                               store_model *out, vgl_error *err)
+{
+    char sql[sizeof MODEL_COLUMNS + 64];
+    snprintf(sql, sizeof sql, "%sWHERE project = ?1 AND version = ?2", MODEL_COLUMNS);
+    sqlite3_stmt *st;
+    vgl_status status = prepare(s, &st, err, sql, 1, project);
+    if (status != VGL_OK)
+        return status;
+    sqlite3_bind_int(st, 2, version);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        model_from_row(st, out);
+    else if (rc == SQLITE_DONE)
+        status = vgl_error_set(err, VGL_ENOTFOUND, "Model version %d of project %s does not exist.",
+                               version, project);
+    else
+        status = db_error(s, err, "read model");
+    sqlite3_finalize(st);
+    return status;
+}
+
+/* One integer from a query with one text argument. */
+static vgl_status select_int(sqlite_store *s, const char *sql, const char *arg, int *out,
+                             vgl_error *err)
+{
+    sqlite3_stmt *st;
+    vgl_status status = prepare(s, &st, err, sql, 1, arg);
+    if (status != VGL_OK)
+        return status;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *out = sqlite3_column_int(st, 0);
+    else
+        status = db_error(s, err, "count models");
+    sqlite3_finalize(st);
+    return status;
+}
+
+static vgl_status model_insert(sqlite_store *s, const store_model *m, vgl_error *err)
+{
+    sqlite3_stmt *st;
+    vgl_status status = prepare(s, &st, err,
+                                "INSERT INTO models(project, status, status_message, description,"
+                                " output_bucket, output_prefix, kms_key_id, version, created)"
+                                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                7, m->project, m->status, m->status_message, m->description,
+                                m->output_bucket, m->output_prefix, m->kms_key_id);
+    if (status != VGL_OK)
+        return status;
+    sqlite3_bind_int(st, 8, m->version);
+    sqlite3_bind_double(st, 9, m->created);
+    status = step_done(s, st, err);
+    if (status == VGL_OK)
+        status = prepare(s, &st, err,
+                         "INSERT INTO model_jobs(project, version, created) VALUES (?1, ?2, ?3)",
+                         1, m->project);
+    if (status != VGL_OK)
+        return status;
+    sqlite3_bind_int(st, 2, m->version);
+    sqlite3_bind_double(st, 3, m->created);
+    return step_done(s, st, err);
+}
+
+static vgl_status sqlite_model_create(metadata_store *store, store_model *model,
+                                      int max_training, vgl_error *err)
+{
+    sqlite_store *s = as_sqlite(store);
+    vgl_status status = begin(s, err);
+    if (status != VGL_OK)
+        return status;
+    int training = 0;
+    status = project_select(s, model->project, NULL, err);
+    if (status == VGL_OK)
+        status = select_int(s, "SELECT count(*) FROM models WHERE status = ?1", "TRAINING",
+                            &training, err);
+    if (status == VGL_OK && training >= max_training)
+        status = vgl_error_set(err, VGL_ELIMIT,
+                               "%d models are training already, the most this service trains at"
+                               " once. Try again when one has finished.", training);
+    if (status == VGL_OK)
+        status = select_int(s, "SELECT max(coalesce((SELECT max(version) FROM models"
+                               " WHERE project = ?1), 0), coalesce((SELECT last FROM model_versions"
+                               " WHERE project = ?1), 0)) + 1", model->project, &model->version,
+                            err);
+    sqlite3_stmt *st;
+    if (status == VGL_OK &&
+        (status = prepare(s, &st, err, "INSERT OR REPLACE INTO model_versions(project, last)"
+                                       " VALUES (?1, ?2)", 1, model->project)) == VGL_OK) {
+        sqlite3_bind_int(st, 2, model->version);
+        status = step_done(s, st, err);
+    }
+    if (status == VGL_OK)
+        status = model_insert(s, model, err);
+    return end(s, status, err);
+}
+
+static vgl_status sqlite_model_get(metadata_store *store, const char *project, int version,
+                                   store_model *out, vgl_error *err)
+{
+    sqlite_store *s = as_sqlite(store);
+    vgl_status status = begin(s, err);
+    if (status != VGL_OK)
+        return status;
+    return end(s, model_select(s, project, version, out, err), err);
+}
+
+static vgl_status model_rows(sqlite_store *s, const char *project, int after_version,
+                             size_t limit, store_model **out, size_t *count, vgl_error *err)
+{
+    char sql[sizeof MODEL_COLUMNS + 96];
+    snprintf(sql, sizeof sql, "%sWHERE project = ?1 AND version > ?2 ORDER BY version LIMIT ?3",
+             MODEL_COLUMNS);
+    sqlite3_stmt *st;
+    vgl_status status = prepare(s, &st, err, sql, 1, project);
+    if (status != VGL_OK)
+        return status;
+    sqlite3_bind_int(st, 2, after_version);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
+    store_model *rows = calloc(limit ? limit : 1, sizeof *rows);
+    size_t n = 0;
+    int rc = SQLITE_DONE;
+    while (rows && n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        model_from_row(st, &rows[n++]);
+    if (!rows)
+        status = vgl_error_set(err, VGL_ENOMEM, "out of memory listing models");
+    else if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        status = db_error(s, err, "list models");
+    sqlite3_finalize(st);
+    if (status != VGL_OK) {
+        free(rows);
+        return status;
+    }
+    *out = rows;
+    *count = n;
+    return VGL_OK;
+}
+
+static vgl_status sqlite_model_list(metadata_store *store, const char *project, int after_version,
+                                    size_t limit, store_model **out, size_t *count,
+                                    vgl_error *err)
+{
+    sqlite_store *s = as_sqlite(store);
+    vgl_status status = begin(s, err);
+    if (status != VGL_OK)
+        return status;
+    return end(s, model_rows(s, project, after_version, limit, out, count, err), err);
+}
+
+static vgl_status model_write(sqlite_store *s, const store_model *m, vgl_error *err)
+{
+    sqlite3_stmt *st;
+    vgl_status status = prepare(s, &st, err,
+                                "UPDATE models SET status = ?3, status_message = ?4,"
+                                " evaluation_manifest_key = ?5, evaluation_result_key = ?6,"
+                                " model_file = ?7, has_performance = ?8, f1 = ?9, recall = ?10,"
+                                " precision = ?11, evaluation_end = ?12, min_units = ?13,"
+                                " max_units = ?14 WHERE project = ?1 AND version = ?2",
+                                1, m->project);
+    if (status != VGL_OK)
+        return status;
+    sqlite3_bind_int(st, 2, m->version);
+    sqlite3_bind_text(st, 3, m->status, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, m->status_message, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 5, m->evaluation_manifest_key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 6, m->evaluation_result_key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 7, m->model_file, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 8, m->has_performance);
+    sqlite3_bind_double(st, 9, m->f1);
+    sqlite3_bind_double(st, 10, m->recall);
+    sqlite3_bind_double(st, 11, m->precision);
+    sqlite3_bind_double(st, 12, m->evaluation_end);
+    sqlite3_bind_int(st, 13, m->min_units);
+    sqlite3_bind_int(st, 14, m->max_units);
+    return step_done(s, st, err);
+}
+
+static vgl_status sqlite_model_update(metadata_store *store, const store_model *model,
+                                      int finish_job, vgl_error *err)
+{
+    sqlite_store *s = as_sqlite(store);
+    vgl_status status = begin(s, err);
+    if (status != VGL_OK)
+        return status;
+    status = model_write(s, model, err);
+    sqlite3_stmt *st;
+    if (status == VGL_OK && finish_job &&
+        (status = prepare(s, &st, err, "DELETE FROM model_jobs WHERE project = ?1 AND version = ?2",
+                          1, model->project)) == VGL_OK) {
+        sqlite3_bind_int(st, 2, model->version);
+        status = step_done(s, st, err);
+    }
+    return end(s, status, err);
+}
+
+static vgl_status sqlite_model_transition(metadata_store *store, const char *project,
+                                          int version, const char *from, const char *to,
+                                          const char *message, int min_units, int max_units,
+                                          store_model *out, vgl_error *err)
+{
+    sqlite_store *s = as_sqlite(store);
+    vgl_status status = begin(s, err);
+    if (status != VGL_OK)
+        return status;
+    store_model m;
+    status = model_select(s, project, version, &m, err);
+    if (status == VGL_OK && !status_in(m.status, from))
+        status = vgl_error_set(err, VGL_EINVAL, "Model version %d of project %s is %s.", version,
+                               project, m.status);
+    if (status == VGL_OK) {
+        snprintf(m.status, sizeof m.status, "%s", to);
+        snprintf(m.status_message, sizeof m.status_message, "%s", message);
+        if (min_units > 0) {
+            m.min_units = min_units;
+            m.max_units = max_units;
+        }
+        status = model_write(s, &m, err);
+    }
+    if (status == VGL_OK && out)
+        *out = m;
+    return end(s, status, err);
+}
+
+static vgl_status model_remove(sqlite_store *s, const char *project, int version,
+                               const char *arn, vgl_error *err)
+{
+    store_model m;
+    vgl_status status = model_select(s, project, version, &m, err);
+    if (status == VGL_OK && status_in(m.status, "TRAINING|STARTING_HOSTING|HOSTED|STOPPING_HOSTING"))
+        return vgl_error_set(err, VGL_EINVAL, "Model version %d of project %s is %s; %s", version,
+                             project, m.status,
+                             strcmp(m.status, "TRAINING") == 0
+                                 ? "wait until its training ends."
+                                 : "stop it first.");
+    sqlite3_stmt *st;
+    if (status == VGL_OK)
+        status = prepare(s, &st, err, "DELETE FROM tags WHERE arn = ?1", 1, arn);
+    if (status == VGL_OK)
+        status = step_done(s, st, err);
+    if (status == VGL_OK)
+        status = prepare(s, &st, err, "DELETE FROM models WHERE project = ?1 AND version = ?2", 1,
+                         project);
+    if (status != VGL_OK)
+        return status;
+    sqlite3_bind_int(st, 2, version);
+    return step_done(s, st, err);
+}
+
+static vgl_status sqlite_model_delete(metadata_store *store, const char *project, int version,
+                                      const char *arn, vgl_error *err)
+{
+    sqlite_store *s = as_sqlite(store);
+    vgl_status status = begin(s, err);
+    if (status != VGL_OK)
+        return status;
+    return end(s, model_remove(s, project, version, arn, err), err);
+}
+
 /* ------------------------------------------------------------ open/close */
 
 static vgl_status schema_version(sqlite_store *s, int *version, vgl_error *err)
@@ -923,7 +1245,16 @@ static vgl_status fail_interrupted_jobs(sqlite_store *s, vgl_error *err)
         " status_message = 'The update was interrupted because the service stopped before it"
         " finished; none of its changes were applied.'"
         " WHERE (project, type) IN (SELECT project, type FROM dataset_jobs WHERE kind = 2);"
-        "DELETE FROM dataset_jobs;",
+        "DELETE FROM dataset_jobs;"
+        /* models: a training cut short, and hosting that lived in memory */
+        "UPDATE models SET status = 'TRAINING_FAILED', status_message = 'The training was"
+        " interrupted by a restart of the service. Delete the model and create it again.'"
+        " WHERE (project, version) IN (SELECT project, version FROM model_jobs)"
+        " OR status = 'TRAINING';"
+        "DELETE FROM model_jobs;"
+        "UPDATE models SET status = 'TRAINED', status_message = 'Hosting ended when the service"
+        " stopped. Start the model again.'"
+        " WHERE status IN ('STARTING_HOSTING', 'HOSTED', 'STOPPING_HOSTING');",
         err);
 }
 
@@ -969,6 +1300,12 @@ static const metadata_store_ops SQLITE_OPS = {
     .tag_list = sqlite_tag_list,
     .idempotency_get = sqlite_idempotency_get,
     .idempotency_put = sqlite_idempotency_put,
+    .model_create = sqlite_model_create,
+    .model_get = sqlite_model_get,
+    .model_list = sqlite_model_list,
+    .model_update = sqlite_model_update,
+    .model_transition = sqlite_model_transition,
+    .model_delete = sqlite_model_delete,
 };
 
 vgl_status metadata_store_open(const char *data_dir, metadata_store **out, vgl_error *err)
