@@ -319,6 +319,9 @@ static int delete_request_valid(const s3_xml_node *root)
 
 void s3_objects_delete(s3_call *call)
 {
+    /* A damaged body could name other keys: check its digest before acting. */
+    if (!content_md5_matches(call))
+        return;
     s3_xml_node *root = NULL;
     vgl_error err;
     vgl_status status = s3_xml_parse(call->request->body, call->request->body_size, &root, &err);

@@ -46,9 +46,31 @@ static void append_str(s3_xml *x, const char *text)
     append(x, text, strlen(text));
 }
 
+/* Bytes in the valid UTF-8 sequence at p, 0 when it is not one.  Text
+ * echoed from a request (a key given as %FF in an error's <Key>) may not
+ * be UTF-8, and one bad byte makes the whole document unparsable. */
+static size_t utf8_sequence(const unsigned char *p)
+{
+    size_t n = p[0] < 0x80 ? 1 : p[0] < 0xc2 ? 0 : p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3
+             : p[0] < 0xf5 ? 4 : 0;
+    for (size_t i = 1; i < n; i++)
+        if ((p[i] & 0xc0) != 0x80) /* also stops at the NUL */
+            return 0;
+    return n;
+}
+
 void s3_xml_escaped(s3_xml *x, const char *text)
 {
     for (const char *p = text; *p; p++) {
+        size_t n = utf8_sequence((const unsigned char *)p);
+        if (n != 1) {
+            if (n)
+                append(x, p, n);
+            else
+                append_str(x, "\xef\xbf\xbd"); /* U+FFFD REPLACEMENT CHARACTER */
+            p += n ? n - 1 : 0;
+            continue;
+        }
         switch (*p) {
         case '&': append_str(x, "&amp;"); break;
         case '<': append_str(x, "&lt;"); break;
