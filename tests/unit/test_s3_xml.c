@@ -59,6 +59,22 @@ static void test_writer(void **state)
     free(doc);
 }
 
+/* Text from a request (a key sent as %FF) may not be UTF-8; the document
+ * must stay parsable: each invalid byte becomes U+FFFD, valid text stays. */
+static void test_writer_replaces_invalid_utf8(void **state)
+{
+    (void)state;
+    s3_xml x;
+    size_t size;
+    s3_xml_begin_bare(&x, "Error");
+    s3_xml_element(&x, "Key", "a\xff\xc3" "b\xc3\xa9");
+    char *doc = (char *)s3_xml_finish(&x, "Error", &size);
+    assert_non_null(strstr(doc, "<Key>a\xef\xbf\xbd\xef\xbf\xbd" "b\xc3\xa9</Key>"));
+    s3_xml_node *root = parse_ok(doc);
+    s3_xml_free(root);
+    free(doc);
+}
+
 static void test_delete_body(void **state)
 {
     (void)state;
@@ -125,6 +141,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_writer),
+        cmocka_unit_test(test_writer_replaces_invalid_utf8),
         cmocka_unit_test(test_delete_body),
         cmocka_unit_test(test_prefixes_and_attributes),
         cmocka_unit_test(test_refused),
