@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define TEST_FRACTION 0.2
 #define TEST_FLOOR 10
@@ -19,6 +20,14 @@ static uint64_t fnv1a(const char *s)
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 1099511628211ull;
     return h;
+}
+
+/* The part of a name after its last '/': where a dataset is stored (bucket,
+ * prefix, folder) must not change its split. */
+static const char *file_name(const char *name)
+{
+    const char *slash = strrchr(name, '/');
+    return slash ? slash + 1 : name;
 }
 
 static int by_hash(const void *a, const void *b)
@@ -54,7 +63,7 @@ int vgl_split(const char *const *names, const int *stratum, size_t n, int n_stra
         is_test[i] = 0;
         if (stratum[i] >= 0 && stratum[i] < n_strata)
             sizes[stratum[i]]++, anomalies += stratum[i] > 0;
-        order[i] = (keyed){fnv1a(names[i]), i};
+        order[i] = (keyed){fnv1a(file_name(names[i])), i};
     }
     quota[0] = test_count(sizes[0]);
     /* anomalies: the total quota shared among classes in proportion, one

@@ -7,9 +7,10 @@
  * images to the test part; with enough images the test part gets at least
  * 10 normal and 10 anomalous images, as Lookout for Vision's minimum test
  * dataset required (and never more than half of either, nor of any
- * anomaly class, so that every class keeps training examples).  Within a stratum
- * the order is a hash of the image names, so the split depends on nothing
- * but the names and survives reordering of the manifest.
+ * anomaly class, so that every class keeps training examples).  Within a
+ * stratum the order is a hash of the image file names (the part after the
+ * last '/'), so the split depends on nothing but the file names: it survives
+ * reordering the manifest and moving the images to another bucket or folder.
  */
 #ifndef VGL_SPLIT_H
 #define VGL_SPLIT_H
