@@ -1,9 +1,9 @@
 /*
  * model_training.c - CreateModel's training job (model_training.h).
  *
- * The job works on a snapshot: the datasets' entries as they are when it
- * starts, and their images and masks copied from the object store into a
- * scratch folder under the data directory, laid out as BUCKET/KEY so that
+ * The job works on a snapshot: the datasets' entries as they are when
+ * CreateModel answers (read before the job starts), and their images and
+ * masks copied from the object store into a scratch folder under the data directory, laid out as BUCKET/KEY so that
  * dataset_local (the loader `vigil train` uses, with its mask colour
  * mapping) reads them unchanged.  Later changes to the datasets or the
  * bucket cannot reach a training under way.  The folder is removed after.
@@ -49,6 +49,8 @@ typedef struct training_job {
     char model_arn[512];
     char last_stage[64];        /* progress: the stage last written */
     double last_report;
+    char *train_lines;          /* the entries of each dataset; NULL: no test dataset */
+    char *test_lines;
     vgl_dataset train, test;    /* the snapshots behind a loader that heeds a stop */
     const vgl_dataset *inner_train, *inner_test;
 } training_job;
@@ -96,50 +98,44 @@ static vgl_status copy_object(const training_job *job, const char *ref, vgl_erro
     return status;
 }
 
-/* Appends the dataset's entry lines, one a line, to *text. */
-static vgl_status read_lines(const training_job *job, const char *type, char **text,
-                             size_t *length, vgl_error *err)
+/* The dataset's entry lines, one a line, in *text (the caller frees it). */
+static vgl_status read_lines(const service *svc, const char *project, const char *type,
+                             char **text, vgl_error *err)
 {
-    metadata_store *store = job->svc->store;
+    metadata_store *store = svc->store;
     store_entry_filter filter = {.labeled = -1, .label = -1, .limit = ENTRY_PAGE};
-    for (;;) {
+    size_t length = 0;
+    *text = calloc(1, 1);
+    vgl_status status = *text ? VGL_OK : vgl_error_set(err, VGL_ENOMEM, "out of memory");
+    size_t count = ENTRY_PAGE;
+    while (status == VGL_OK && count == ENTRY_PAGE) {
         store_entry *entries = NULL;
-        size_t count = 0;
-        vgl_status status = store->ops->entry_list(store, job->model.project, type, &filter,
-                                                   &entries, &count, err);
-        if (status != VGL_OK)
-            return status;
+        status = store->ops->entry_list(store, project, type, &filter, &entries, &count, err);
         for (size_t i = 0; i < count && status == VGL_OK; i++) {
             size_t add = strlen(entries[i].line);
-            char *grown = realloc(*text, *length + add + 2);
+            char *grown = realloc(*text, length + add + 2);
             if (!grown) {
                 status = vgl_error_set(err, VGL_ENOMEM, "out of memory reading the dataset");
                 break;
             }
             *text = grown;
-            memcpy(*text + *length, entries[i].line, add);
-            *length += add;
-            memcpy(*text + *length, "\n", 2);
-            *length += 1;
+            memcpy(*text + length, entries[i].line, add);
+            length += add;
+            memcpy(*text + length, "\n", 2);
+            length += 1;
             filter.after_id = entries[i].id;
         }
         store_entries_free(entries, count);
-        if (status != VGL_OK || count < ENTRY_PAGE)
-            return status;
     }
+    return status;
 }
 
-/* The dataset of `type` as it is now, its files in the scratch folder. */
-static vgl_status snapshot(const training_job *job, const char *type, dataset_local **out,
+/* The dataset of the entry lines `text`, its files in the scratch folder. */
+static vgl_status snapshot(const training_job *job, const char *text, dataset_local **out,
                            vgl_error *err)
 {
-    char *text = NULL;
-    size_t length = 0;
     manifest m;
-    vgl_status status = read_lines(job, type, &text, &length, err);
-    if (status == VGL_OK)
-        status = manifest_parse(text ? text : "", length, &m, err);
-    free(text);
+    vgl_status status = manifest_parse(text, strlen(text), &m, err);
     if (status != VGL_OK)
         return status;
     for (size_t i = 0; i < m.count && status == VGL_OK && !stopping(); i++) {
@@ -272,13 +268,9 @@ static vgl_status save_model(training_job *job, const vgl_model *model, vgl_erro
 static vgl_status open_snapshots(training_job *job, dataset_local **train, dataset_local **test,
                                  vgl_error *err)
 {
-    store_dataset d;
-    vgl_error ignored = {0};
-    metadata_store *store = job->svc->store;
-    vgl_status status = snapshot(job, "train", train, err);
-    if (status == VGL_OK &&
-        store->ops->dataset_get(store, job->model.project, "test", &d, &ignored) == VGL_OK)
-        status = snapshot(job, "test", test, err);
+    vgl_status status = snapshot(job, job->train_lines, train, err);
+    if (status == VGL_OK && job->test_lines)
+        status = snapshot(job, job->test_lines, test, err);
     if (status == VGL_OK)
         status = dataset_local_check(*train, err);
     if (status == VGL_OK && *test)
@@ -380,11 +372,35 @@ static void job_leave(void)
     pthread_mutex_unlock(&jobs_lock);
 }
 
+static void job_free(training_job *job)
+{
+    if (!job)
+        return;
+    free(job->train_lines);
+    free(job->test_lines);
+    free(job);
+}
+
+/* Reads the entries of the train dataset, and of the test dataset when the
+ * project has one. */
+static vgl_status read_datasets(training_job *job, vgl_error *err)
+{
+    const char *project = job->model.project;
+    store_dataset test;
+    vgl_error ignored = {0};
+    metadata_store *store = job->svc->store;
+    int has_test = store->ops->dataset_get(store, project, "test", &test, &ignored) == VGL_OK;
+    vgl_status status = read_lines(job->svc, project, "train", &job->train_lines, err);
+    if (status == VGL_OK && has_test)
+        status = read_lines(job->svc, project, "test", &job->test_lines, err);
+    return status;
+}
+
 static void *job_thread(void *arg)
 {
     training_job *job = arg;
     run_job(job);
-    free(job);
+    job_free(job);
     job_leave();
     return NULL;
 }
@@ -398,39 +414,51 @@ void model_training_drain(void)
     pthread_mutex_unlock(&jobs_lock);
 }
 
+/* Records the model TRAINING_FAILED because its job could not start. */
+static void fail_start(const service *svc, const store_model *model, const char *why)
+{
+    store_model failed = *model;
+    snprintf(failed.status, sizeof failed.status, "TRAINING_FAILED");
+    snprintf(failed.status_message, sizeof failed.status_message,
+             "The training could not be started: %.900s", why);
+    vgl_error err = {0};
+    svc->store->ops->model_update(svc->store, &failed, 1, &err);
+}
+
 void model_training_start(const service *svc, const store_model *model)
 {
     training_job *job = calloc(1, sizeof *job);
+    if (!job) {
+        fail_start(svc, model, "out of memory");
+        return;
+    }
+    job->svc = svc;
+    job->model = *model;
+    vgl_error err = {0};
+    if (read_datasets(job, &err) != VGL_OK) {
+        fail_start(svc, model, err.message);
+        job_free(job);
+        return;
+    }
     pthread_mutex_lock(&jobs_lock);
     int allowed = !jobs_stopping;
     jobs_running += allowed;
     pthread_mutex_unlock(&jobs_lock);
-    int started = 0;
-    if (job && allowed) {
-        job->svc = svc;
-        job->model = *model;
-        evaluation_model_arn(job->model_arn, sizeof job->model_arn, svc->region, svc->account_id,
-                             model->project, model->version);
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        pthread_t thread;
-        started = pthread_create(&thread, &attr, job_thread, job) == 0;
-        pthread_attr_destroy(&attr);
-    }
-    if (started)
-        return;
-    if (allowed)
-        job_leave();
     if (!allowed) {
-        free(job);
+        job_free(job);
         return; /* stopping: the next start fails it as interrupted */
     }
-    store_model failed = *model;
-    snprintf(failed.status, sizeof failed.status, "TRAINING_FAILED");
-    snprintf(failed.status_message, sizeof failed.status_message,
-             "The training could not be started (out of memory or threads).");
-    vgl_error err = {0};
-    svc->store->ops->model_update(svc->store, &failed, 1, &err);
-    free(job);
+    evaluation_model_arn(job->model_arn, sizeof job->model_arn, svc->region, svc->account_id,
+                         model->project, model->version);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_t thread;
+    int started = pthread_create(&thread, &attr, job_thread, job) == 0;
+    pthread_attr_destroy(&attr);
+    if (started)
+        return;
+    job_leave();
+    fail_start(svc, model, "no thread could be created");
+    job_free(job);
 }

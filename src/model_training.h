@@ -23,8 +23,10 @@
 /* Where the model file of (project, version) lives, relative to the data dir. */
 void model_training_file(const char *project, int version, char *out, size_t size);
 
-/* Runs the recorded training of model (copied) on a detached thread; svc
- * must outlive it.  When no thread can be started the model fails at once. */
+/* Reads the datasets' entries (the snapshot the model is trained on, so
+ * that changes after CreateModel answers cannot reach it), then runs the
+ * recorded training of model (copied) on a detached thread; svc must
+ * outlive it.  When that cannot start the model fails at once. */
 void model_training_start(const service *svc, const store_model *model);
 
 /* Removes the snapshot folders a killed process left under data_dir; call

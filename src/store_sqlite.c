@@ -604,6 +604,22 @@ static vgl_status sqlite_dataset_finish_job(metadata_store *store, int64_t job_i
     return end(s, status, err);
 }
 
+/* One integer from a query with one text argument. */
+static vgl_status select_int(sqlite_store *s, const char *sql, const char *arg, int *out,
+                             vgl_error *err)
+{
+    sqlite3_stmt *st;
+    vgl_status status = prepare(s, &st, err, sql, 1, arg);
+    if (status != VGL_OK)
+        return status;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *out = sqlite3_column_int(st, 0);
+    else
+        status = db_error(s, err, "count models");
+    sqlite3_finalize(st);
+    return status;
+}
+
 static vgl_status dataset_remove(sqlite_store *s, const char *project, const char *type,
                                  vgl_error *err)
 {
@@ -613,6 +629,15 @@ static vgl_status dataset_remove(sqlite_store *s, const char *project, const cha
         status = vgl_error_set(err, VGL_EINVAL,
                                "The %s dataset of project %s is %s; wait until it finishes.",
                                type, project, d.status);
+    int training = 0;
+    if (status == VGL_OK)
+        status = select_int(s, "SELECT COUNT(*) FROM models WHERE project = ?1 AND status = 'TRAINING'",
+                            project, &training, err);
+    /* a training reads the dataset's entries when its job starts */
+    if (status == VGL_OK && training)
+        status = vgl_error_set(err, VGL_EINVAL,
+                               "A model of project %s is training; delete the %s dataset after it"
+                               " finishes.", project, type);
     sqlite3_stmt *st;
     if (status == VGL_OK)
         status = prepare(s, &st, err, "DELETE FROM datasets WHERE project = ?1 AND type = ?2", 2,
@@ -954,22 +979,6 @@ static vgl_status model_select(sqlite_store *s, const char *project, int version
                                version, project);
     else
         status = db_error(s, err, "read model");
-    sqlite3_finalize(st);
-    return status;
-}
-
-/* One integer from a query with one text argument. */
-static vgl_status select_int(sqlite_store *s, const char *sql, const char *arg, int *out,
-                             vgl_error *err)
-{
-    sqlite3_stmt *st;
-    vgl_status status = prepare(s, &st, err, sql, 1, arg);
-    if (status != VGL_OK)
-        return status;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        *out = sqlite3_column_int(st, 0);
-    else
-        status = db_error(s, err, "count models");
     sqlite3_finalize(st);
     return status;
 }

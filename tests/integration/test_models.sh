@@ -161,6 +161,8 @@ out=$(lfv detect-anomalies --project-name cookies --model-version 1 \
 grep -q "(ValidationException).*64x64" <<<"$out" || fail "wrong size answered: $out"
 pass "DetectAnomalies: a GIF content type and a 64x64 PNG refused"
 
+pyv "$(dirname "$0")/models_boto3.py" "$COOKIES" "$OUT" || fail "models_boto3.py"
+
 expect_error ConflictException lfv delete-model --project-name cookies --model-version 1
 [ "$(lfv stop-model --project-name cookies --model-version 1 --query Status --output text)" = \
     STOPPING_HOSTING ] || fail "stop-model"
@@ -174,10 +176,20 @@ pass "DeleteModel: refused while hosted, done after StopModel"
 
 # ---------------------------------------------------------------- quota, restarts
 lfv create-model --project-name cookies --output-config "$output" >/dev/null
-lfv create-model --project-name cookies --output-config "$output" >/dev/null
+cat >"$VIGIL_TMP/create-model.json" <<EOF
+{"ProjectName": "cookies", "Description": "from-json",
+ "OutputConfig": {"S3Location": {"Bucket": "$OUT", "Prefix": "json/"}},
+ "Tags": [{"Key": "source", "Value": "cli-input-json"}]}
+EOF
+lfv create-model --cli-input-json "file://$VIGIL_TMP/create-model.json" >/dev/null
+[ "$(lfv describe-model --project-name cookies --model-version 3 \
+    --query 'ModelDescription.[Description,OutputConfig.S3Location.Prefix]' --output text)" = \
+    "from-json	json/" ] || fail "create-model --cli-input-json lost its values"
+expect_error ConflictException lfv delete-dataset --project-name cookies --dataset-type train
 expect_error ServiceQuotaExceededException lfv create-model --project-name cookies \
     --output-config "$output"
-pass "CreateModel: a third training at once is refused (ServiceQuotaExceededException)"
+pass "CreateModel: --cli-input-json; a third training at once is refused" \
+    "(ServiceQuotaExceededException); DeleteDataset refused while training"
 vigil_restart_hard
 for version in 2 3; do
     [ "$(model_status $version)" = TRAINING_FAILED ] || fail "model $version is $(model_status $version)"
