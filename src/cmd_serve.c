@@ -8,8 +8,8 @@
  * point the aws CLI at it), then sleeps in sigwait until SIGINT or SIGTERM
  * and closes everything in reverse order.
  */
+#include "background_jobs.h"
 #include "commands.h"
-#include "dataset_import.h"
 #include "error.h"
 #include "http_server.h"
 #include "offline_cli.h"
@@ -275,8 +275,8 @@ int cmd_serve(int argc, char **argv)
     printf("vigil serve: %s received, stopping\n", strsignal(signal_number));
     fflush(stdout);
     http_server_stop(server);
-    dataset_jobs_drain(); /* imports still running stop before the store closes */
-    model_training_drain(); /* so do trainings (failed as interrupted on the next start) */
+    /* imports and trainings still running stop before the stores close */
+    background_jobs_drain();
     stores_close(&svc);
     return 0;
 }

@@ -11,6 +11,8 @@
 #define _XOPEN_SOURCE 700
 #include "model_training.h"
 
+#include "background_jobs.h"
+
 #include "dataset_local.h"
 #include "error.h"
 #include "evaluation_output.h"
@@ -20,27 +22,12 @@
 #include <ftw.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #define ENTRY_PAGE 1000
-
-/* Running trainings, so that a clean stop can wait for them. */
-static pthread_mutex_t jobs_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t jobs_done = PTHREAD_COND_INITIALIZER;
-static int jobs_running;
-static int jobs_stopping;
-
-static int stopping(void)
-{
-    pthread_mutex_lock(&jobs_lock);
-    int value = jobs_stopping;
-    pthread_mutex_unlock(&jobs_lock);
-    return value;
-}
 
 typedef struct training_job {
     const service *svc;
@@ -138,7 +125,7 @@ static vgl_status snapshot(const training_job *job, const char *text, dataset_lo
     vgl_status status = manifest_parse(text, strlen(text), &m, err);
     if (status != VGL_OK)
         return status;
-    for (size_t i = 0; i < m.count && status == VGL_OK && !stopping(); i++) {
+    for (size_t i = 0; i < m.count && status == VGL_OK && !background_jobs_stopping(); i++) {
         status = copy_object(job, m.entries[i].source_ref, err);
         if (status == VGL_OK && m.entries[i].mask_ref)
             status = copy_object(job, m.entries[i].mask_ref, err);
@@ -164,7 +151,7 @@ static vgl_status load_train(void *context, size_t index, vgl_image *image, uint
                              vgl_error *err)
 {
     training_job *job = context;
-    if (stopping())
+    if (background_jobs_stopping())
         return vgl_error_set(err, VGL_EIO, "the service is stopping");
     return job->inner_train->load(job->inner_train->context, index, image, mask, err);
 }
@@ -173,7 +160,7 @@ static vgl_status load_test(void *context, size_t index, vgl_image *image, uint8
                             vgl_error *err)
 {
     training_job *job = context;
-    if (stopping())
+    if (background_jobs_stopping())
         return vgl_error_set(err, VGL_EIO, "the service is stopping");
     return job->inner_test->load(job->inner_test->context, index, image, mask, err);
 }
@@ -349,7 +336,7 @@ static void run_job(training_job *job)
     if (status == VGL_OK)
         status = train(job, &err);
     nftw(job->scratch, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    if (stopping())
+    if (background_jobs_stopping())
         return; /* left recorded: the next start fails it as interrupted */
     store_model *m = &job->model;
     snprintf(m->status, sizeof m->status, "%s", status ? "TRAINING_FAILED" : "TRAINED");
@@ -362,14 +349,6 @@ static void run_job(training_job *job)
     if (job->svc->store->ops->model_update(job->svc->store, m, 1, &store_err) != VGL_OK)
         fprintf(stderr, "vigil serve: recording model %s/%d: %s\n", m->project, m->version,
                 store_err.message);
-}
-
-static void job_leave(void)
-{
-    pthread_mutex_lock(&jobs_lock);
-    if (--jobs_running == 0)
-        pthread_cond_broadcast(&jobs_done);
-    pthread_mutex_unlock(&jobs_lock);
 }
 
 static void job_free(training_job *job)
@@ -396,22 +375,11 @@ static vgl_status read_datasets(training_job *job, vgl_error *err)
     return status;
 }
 
-static void *job_thread(void *arg)
+static void run_and_free(void *arg)
 {
     training_job *job = arg;
     run_job(job);
     job_free(job);
-    job_leave();
-    return NULL;
-}
-
-void model_training_drain(void)
-{
-    pthread_mutex_lock(&jobs_lock);
-    jobs_stopping = 1;
-    while (jobs_running > 0)
-        pthread_cond_wait(&jobs_done, &jobs_lock);
-    pthread_mutex_unlock(&jobs_lock);
 }
 
 /* Records the model TRAINING_FAILED because its job could not start. */
@@ -440,25 +408,12 @@ void model_training_start(const service *svc, const store_model *model)
         job_free(job);
         return;
     }
-    pthread_mutex_lock(&jobs_lock);
-    int allowed = !jobs_stopping;
-    jobs_running += allowed;
-    pthread_mutex_unlock(&jobs_lock);
-    if (!allowed) {
-        job_free(job);
-        return; /* stopping: the next start fails it as interrupted */
-    }
     evaluation_model_arn(job->model_arn, sizeof job->model_arn, svc->region, svc->account_id,
                          model->project, model->version);
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_t thread;
-    int started = pthread_create(&thread, &attr, job_thread, job) == 0;
-    pthread_attr_destroy(&attr);
-    if (started)
+    background_start started = background_job_start(run_and_free, job);
+    if (started == BACKGROUND_STARTED)
         return;
-    job_leave();
-    fail_start(svc, model, "no thread could be created");
+    if (started == BACKGROUND_NO_THREAD) /* when stopping it stays recorded: failed at next start */
+        fail_start(svc, model, "no thread could be created");
     job_free(job);
 }

@@ -33,9 +33,4 @@ void model_training_start(const service *svc, const store_model *model);
  * before any training starts. */
 void model_training_clean(const char *data_dir);
 
-/* For a clean stop, before the stores close: running trainings stop at
- * their next image (they stay recorded, so the next start fails them as
- * interrupted) and this waits until they have.  No training starts after. */
-void model_training_drain(void);
-
 #endif
