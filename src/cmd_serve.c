@@ -9,6 +9,7 @@
  * and closes everything in reverse order.
  */
 #include "background_jobs.h"
+#include "cli_options.h"
 #include "commands.h"
 #include "error.h"
 #include "http_server.h"
