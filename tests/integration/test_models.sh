@@ -27,20 +27,6 @@ source "$(dirname "$0")/lib.sh"
 BUCKET=vigil-models-test
 OUT=vigil-models-out
 
-expect_error() {
-    local code=$1
-    shift
-    local out
-    if out=$("$@" 2>&1); then
-        fail "$* succeeded; expected $code"
-    fi
-    grep -q "($code)" <<<"$out" || fail "$* failed without $code: $out"
-}
-
-lfv() {
-    awsv lookoutvision "$@"
-}
-
 model_status() {
     lfv describe-model --project-name cookies --model-version "$1" \
         --query ModelDescription.Status --output text
@@ -67,12 +53,7 @@ pass "CreateModel: unknown project, no train dataset"
 
 lfv create-dataset --project-name cookies --dataset-type train --dataset-source \
     "{\"GroundTruthManifest\":{\"S3Object\":{\"Bucket\":\"$BUCKET\",\"Key\":\"cookies/s3.manifest\"}}}" >/dev/null
-for _ in $(seq 1 300); do
-    status=$(lfv describe-dataset --project-name cookies --dataset-type train \
-        --query DatasetDescription.Status --output text)
-    [ "$status" = CREATE_IN_PROGRESS ] || break
-    sleep 0.2
-done
+status=$(wait_dataset cookies train)
 [ "$status" = CREATE_COMPLETE ] || fail "dataset import ended $status"
 expect_error ValidationException lfv create-model --project-name cookies \
     --output-config "S3Location={Bucket=no-such-bucket,Prefix=out/}"
