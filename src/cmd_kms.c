@@ -75,7 +75,11 @@ static int parse_args(int argc, char **argv, kms_args *a)
             break;
         case DESCRIPTION: a->description = optarg; break;
         case REGION: a->ring.region = optarg; break;
-        case ACCOUNT: a->ring.account_id = optarg; break;
+        case ACCOUNT:
+            if (strlen(optarg) != 12 || strspn(optarg, "0123456789") != 12)
+                return fail_usage("--account-id wants 12 digits");
+            a->ring.account_id = optarg;
+            break;
         case HELP: usage(stdout); return 0;
         default: return cli_option_error("kms", opt, argv);
         }
@@ -96,6 +100,8 @@ static int parse_args(int argc, char **argv, kms_args *a)
         return fail_usage("--alias and --description are for create");
     if (!a->ring.data_dir)
         return fail_usage("--data is required");
+    if (!a->ring.region[0])
+        return fail_usage("--region must not be empty");
     return -1;
 }
 

@@ -71,7 +71,8 @@ vgl_status kms_find_key(const kms_ring *ring, const char *ref, kms_key *out, vgl
 
 /* The key to encrypt or decrypt with: kms_find_key's, or the service-owned
  * key (created now if need be) when ref is NULL or empty.  VGL_ENOTFOUND for
- * an unknown key, VGL_EINVAL for a disabled one, with messages saying so. */
+ * an unknown key, VGL_EINVAL for a disabled one, with messages saying so;
+ * VGL_EIO or VGL_EFORMAT when the ring itself cannot be read. */
 vgl_status kms_usable_key(const kms_ring *ring, const char *ref, kms_key *out, vgl_error *err);
 
 void kms_key_arn(const kms_ring *ring, const kms_key *key, char *out, size_t size);

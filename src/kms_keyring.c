@@ -174,8 +174,8 @@ static vgl_status load_keys(const kms_ring *ring, key_list *list, vgl_error *err
     vgl_status status = VGL_OK;
     if (fstat(fd, &st) != 0)
         status = vgl_error_set(err, VGL_EIO, "cannot stat %s: %s", path, strerror(errno));
-    else if (st.st_mode & 077)
-        status = vgl_error_set(err, VGL_EINVAL,
+    else if (st.st_mode & 077) /* VGL_EIO: VGL_EINVAL means a disabled key */
+        status = vgl_error_set(err, VGL_EIO,
                                "%s holds encryption keys but other users may access it (mode "
                                "%04o); run chmod 600 %s",
                                path, (unsigned)(st.st_mode & 07777), path);

@@ -197,7 +197,7 @@ static void test_bad_files(void **state)
     kms_key key;
     vgl_error err = {0};
     write_ring(f, "{\"keys\":[]}", 0644);
-    assert_int_equal(kms_find_key(&f->ring, "alias/x", &key, &err), VGL_EINVAL);
+    assert_int_equal(kms_find_key(&f->ring, "alias/x", &key, &err), VGL_EIO);
     assert_non_null(strstr(err.message, "chmod 600"));
     write_ring(f, "{\"keys\":", 0600);
     assert_int_equal(kms_find_key(&f->ring, "alias/x", &key, &err), VGL_EFORMAT);
