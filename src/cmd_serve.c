@@ -16,6 +16,7 @@
 #include "offline_cli.h"
 #include "model_hosting.h"
 #include "model_training.h"
+#include "sealed_model.h"
 #include "store.h"
 
 #include <errno.h>
@@ -249,6 +250,7 @@ int cmd_serve(int argc, char **argv)
                    .region = a.region,
                    .account_id = a.account_id,
                    .max_body_bytes = a.max_body};
+    sealed_model_use_ring(&(kms_ring){a.data_dir, a.region, a.account_id}); /* hosting */
     vgl_error err = {0};
     int created_root = 0;
     if (stores_open(&a, &svc, &created_root, &err) != VGL_OK) {

@@ -14,6 +14,7 @@
 #include "lfv.h"
 
 #include "evaluation_output.h"
+#include "kms.h"
 #include "model_hosting.h"
 #include "model_training.h"
 
@@ -284,6 +285,30 @@ static int check_minimums(lfv_call *call, const store_dataset *train, const stor
     return -1;
 }
 
+/* A KmsKeyId must name an enabled key of the ring (kms.h); -1 when answered.
+ * An unknown or disabled key is a ValidationException: the request names
+ * something that cannot be used, as AWS services answer for a bad KMS key
+ * argument; AccessDeniedException stays for what the caller's permissions
+ * forbid, so that a mistyped alias is not taken for a credentials problem. */
+static int check_kms_key(lfv_call *call, const char *kms_key_id)
+{
+    if (!kms_key_id)
+        return 0; /* the service-owned key, created when the training starts */
+    kms_ring ring = {call->svc->data_dir, call->svc->region, call->svc->account_id};
+    kms_key key;
+    vgl_error err = {0};
+    vgl_status status = kms_usable_key(&ring, kms_key_id, &key, &err);
+    kms_key_clear(&key);
+    if (status == VGL_OK)
+        return 0;
+    if (status == VGL_ENOTFOUND || status == VGL_EINVAL)
+        lfv_error(call->response, LFV_VALIDATION, NULL, NULL, "%s", err.message);
+    else
+        lfv_error(call->response, LFV_INTERNAL, NULL, NULL, "Reading the KMS key ring: %s",
+                  err.message);
+    return -1;
+}
+
 /* Every synchronous check of CreateModel; -1 when answered. */
 static int check_can_train(lfv_call *call, const char *project, const create_input *in)
 {
@@ -307,7 +332,7 @@ static int check_can_train(lfv_call *call, const char *project, const create_inp
                   "The output bucket %s does not exist.", in->bucket);
         return -1;
     }
-    return 0;
+    return check_kms_key(call, in->kms);
 }
 
 static void create_model(lfv_call *call, const char *project, const create_input *in)

@@ -6,6 +6,7 @@
 #include "model_hosting.h"
 
 #include "error.h"
+#include "sealed_model.h"
 #include "store.h"
 
 #include <pthread.h>
@@ -62,7 +63,7 @@ vgl_status model_registry_host(model_registry *registry, const char *project, in
     hosted_model *hosted = calloc(1, sizeof *hosted);
     if (!hosted)
         return vgl_error_set(err, VGL_ENOMEM, "out of memory hosting a model");
-    vgl_status status = vgl_model_load(path, &hosted->model, err);
+    vgl_status status = sealed_model_load(path, &hosted->model, err); /* encrypted at rest */
     if (status != VGL_OK) {
         free(hosted);
         return status;

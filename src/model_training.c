@@ -7,6 +7,10 @@
  * dataset_local (the loader `vigil train` uses, with its mask colour
  * mapping) reads them unchanged.  Later changes to the datasets or the
  * bucket cannot reach a training under way.  The folder is removed after.
+ *
+ * The copies and the model file are encrypted at rest (sealed_file.h)
+ * under the model's KmsKeyId, or the service-owned key without one; the
+ * loader decrypts each image into memory as the engine asks for it.
  */
 #define _XOPEN_SOURCE 700
 #include "model_training.h"
@@ -18,6 +22,8 @@
 #include "evaluation_output.h"
 #include "manifest.h"
 #include "offline_cli.h"
+#include "sealed_file.h"
+#include "sealed_model.h"
 
 #include <ftw.h>
 #include <inttypes.h>
@@ -40,6 +46,8 @@ typedef struct training_job {
     char *test_lines;
     vgl_dataset train, test;    /* the snapshots behind a loader that heeds a stop */
     const vgl_dataset *inner_train, *inner_test;
+    kms_ring ring;
+    kms_key key;                /* encrypts the snapshot and the model */
 } training_job;
 
 void model_training_file(const char *project, int version, char *out, size_t size)
@@ -80,7 +88,7 @@ static vgl_status copy_object(const training_job *job, const char *ref, vgl_erro
     if (status == VGL_OK)
         status = cli_make_dirs(dir, err);
     if (status == VGL_OK)
-        status = cli_write_file(path, data, size, err);
+        status = sealed_file_write(path, &job->key, data, size, err);
     free(data);
     return status;
 }
@@ -117,8 +125,16 @@ static vgl_status read_lines(const service *svc, const char *project, const char
     return status;
 }
 
+/* The snapshot's loader reads its encrypted copies (dataset_file_reader). */
+static vgl_status read_copy(void *context, const char *path, uint8_t **data, size_t *size,
+                            vgl_error *err)
+{
+    const training_job *job = context;
+    return sealed_file_read_all(path, &job->ring, VGL_IMAGE_MAX_BYTES, data, size, err);
+}
+
 /* The dataset of the entry lines `text`, its files in the scratch folder. */
-static vgl_status snapshot(const training_job *job, const char *text, dataset_local **out,
+static vgl_status snapshot(training_job *job, const char *text, dataset_local **out,
                            vgl_error *err)
 {
     manifest m;
@@ -132,6 +148,8 @@ static vgl_status snapshot(const training_job *job, const char *text, dataset_lo
     }
     if (status == VGL_OK)
         status = dataset_local_from_parsed(&m, job->scratch, out, err);
+    if (status == VGL_OK)
+        dataset_local_set_reader(*out, read_copy, job);
     manifest_free(&m);
     return status;
 }
@@ -247,7 +265,7 @@ static vgl_status save_model(training_job *job, const vgl_model *model, vgl_erro
                         sizeof job->model.model_file);
     snprintf(path, sizeof path, "%s/%s", job->svc->data_dir, job->model.model_file);
     vgl_status status = cli_make_dirs(dir, err);
-    return status ? status : vgl_model_save(model, path, err);
+    return status ? status : sealed_model_save(model, path, &job->key, err);
 }
 
 /* ------------------------------------------------------------ the job */
@@ -332,9 +350,13 @@ static void run_job(training_job *job)
     vgl_error err = {0};
     snprintf(job->scratch, sizeof job->scratch, "%s/training/%s-%d", job->svc->data_dir,
              job->model.project, job->model.version);
-    vgl_status status = cli_make_dirs(job->scratch, &err);
+    /* a key disabled or deleted since CreateModel fails the training */
+    vgl_status status = kms_usable_key(&job->ring, job->model.kms_key_id, &job->key, &err);
+    if (status == VGL_OK)
+        status = cli_make_dirs(job->scratch, &err);
     if (status == VGL_OK)
         status = train(job, &err);
+    kms_key_clear(&job->key);
     nftw(job->scratch, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     if (background_jobs_stopping())
         return; /* left recorded: the next start fails it as interrupted */
@@ -402,6 +424,7 @@ void model_training_start(const service *svc, const store_model *model)
     }
     job->svc = svc;
     job->model = *model;
+    job->ring = (kms_ring){svc->data_dir, svc->region, svc->account_id};
     vgl_error err = {0};
     if (read_datasets(job, &err) != VGL_OK) {
         fail_start(svc, model, err.message);
