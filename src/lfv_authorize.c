@@ -94,9 +94,8 @@ static size_t needed(const lfv_call *call, const char *operation, const json_t *
     n++;
     const json_t *tags = json_object_get(body, "Tags");
     if (!strcmp(operation, "CreateModel") && json_is_array(tags) && json_array_size(tags) > 0) {
-        snprintf(out[n].action, ACTION_MAX, "lookoutvision:TagResource");
-        snprintf(out[n].resource, RESOURCE_MAX, "%s", out[0].resource);
-        n++;
+        out[n] = out[0]; /* the same resource */
+        snprintf(out[n++].action, ACTION_MAX, "lookoutvision:TagResource");
     }
     static const char *const output[] = {"OutputConfig", "S3Location"};
     if (!strcmp(operation, "CreateModel") &&
