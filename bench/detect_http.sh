@@ -9,8 +9,8 @@
 # Authorization, X-Amz-Date and x-amz-content-sha256 headers are computed
 # once for the fixed body with Debian's python3 and botocore's SigV4Auth and
 # replayed by wrk's Lua script.  Prints, per case, the median, 90th and 99th
-# percentile latencies and the images per second; any answer other than
-# 200 is reported and fails the run.
+# percentile latencies, the images per second and the server's CPU time per
+# image; any answer other than 200 is reported and fails the run.
 #
 # Usage: bench/detect_http.sh [BUILD_DIR] [SECONDS]   (default build, 30 s a case;
 # VIGIL_DATASETS_DIR overrides ../shared/datasets)
@@ -94,12 +94,26 @@ end
 """)
 PY
 
-# One case: wrk's figures; a non-2xx answer counts as failed and stops the run.
+# The server's CPU time so far (user + system), in milliseconds.
+server_cpu_ms() {
+    awk -v tick="$(getconf CLK_TCK)" '{ print ($14 + $15) * 1000 / tick }' "/proc/$VIGIL_PID/stat"
+}
+
+# One case: wrk's figures, and the server's CPU time per image, which does
+# not depend on what else runs on the machine (on N free cores the server
+# can answer at most N * 1000 / cpu_ms_per_image images a second).  A
+# non-2xx answer counts as failed and stops the run.
 run_case() {
-    local units=$1 connections=$2 line
+    local units=$1 connections=$2 line cpu_before cpu_after requests
+    cpu_before=$(server_cpu_ms)
     line=$(wrk -t 1 -c "$connections" -d "${DURATION}s" --timeout 10s -s "$VIGIL_TMP/detect.lua" \
         "$VIGIL_ENDPOINT/2020-11-20/projects/cookies/models/1/detect" | grep '^requests ')
-    echo "units $units connections $connections $line"
+    sleep 1 # the requests wrk gave up on at its end are still being answered
+    cpu_after=$(server_cpu_ms)
+    requests=$(awk '{ print $2 }' <<<"$line")
+    echo "units $units connections $connections $line cpu_ms_per_image" \
+        "$(awk -v a="$cpu_before" -v b="$cpu_after" -v n="$requests" \
+            'BEGIN { printf "%.1f", (b - a) / (n > 0 ? n : 1) }')"
     grep -q ' failed 0 ' <<<"$line" || { echo "requests failed" >&2; exit 1; }
 }
 

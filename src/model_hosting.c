@@ -14,10 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Threads of one detection on one unit.  On the 2-core machine of
- * docs/benchmarks.md two units of one thread each gave more images per
- * second than one unit of two: a detection's small layers and its kNN
- * search do not keep two threads busy, two detections side by side do. */
+/* Threads of one detection on one unit: one.  Units are the parallelism;
+ * two detections side by side keep two cores busy without the barriers of
+ * a shared OpenMP team, which cost the most when the cores are shared: on
+ * the 2-core machine of docs/benchmarks.md, loaded by other work, one
+ * detection took a median 239 ms on one thread and 690 ms on two
+ * (bench_detect, 2026-11-27), and an idle unit answers in its one
+ * thread's time, 55 to 60 ms of CPU per image over HTTP. */
 #define THREADS_PER_UNIT 1
 
 struct hosted_model {
