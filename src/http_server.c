@@ -12,7 +12,8 @@
  *      service.max_body_bytes (413);
  *   3. reads the body whole into memory (a chunked body over the limit is
  *      read to its end and dropped, then refused with 413);
- *   4. dispatches: /health answers without authentication; anything else is
+ *   4. dispatches: /health and /metrics (unless --no-metrics) answer
+ *      without authentication; anything else is
  *      verified with SigV4 and goes to lfv_handle (paths under /2020-11-20/)
  *      or s3_handle (every other path).
  * Errors use the format each client parses: Lookout's JSON with
@@ -268,6 +269,8 @@ void http_server_dispatch(const service *svc, const http_request *request,
 {
     if (!strcmp(request->path, "/health")) {
         health(request, response);
+    } else if (svc->metrics_endpoint && !strcmp(request->path, "/metrics")) {
+        metrics_handle(svc, request, response);
     } else if (!query_well_formed(request->query)) {
         refuse(request, response, 400, "ValidationException", "InvalidArgument",
                "The query string has a malformed percent-escape.");

@@ -1255,15 +1255,19 @@ static vgl_status fail_interrupted_jobs(sqlite_store *s, vgl_error *err)
         " finished; none of its changes were applied.'"
         " WHERE (project, type) IN (SELECT project, type FROM dataset_jobs WHERE kind = 2);"
         "DELETE FROM dataset_jobs;"
-        /* models: a training cut short, and hosting that lived in memory */
+        /* models: a training cut short; hosting lived in memory, so a model
+         * being stopped is stopped, and a hosted (or starting) one is left
+         * STARTING_HOSTING for the service to host again (model_hosting_restore) */
         "UPDATE models SET status = 'TRAINING_FAILED', status_message = 'The training was"
         " interrupted by a restart of the service. Delete the model and create it again.'"
         " WHERE (project, version) IN (SELECT project, version FROM model_jobs)"
         " OR status = 'TRAINING';"
         "DELETE FROM model_jobs;"
-        "UPDATE models SET status = 'TRAINED', status_message = 'Hosting ended when the service"
-        " stopped. Start the model again.'"
-        " WHERE status IN ('STARTING_HOSTING', 'HOSTED', 'STOPPING_HOSTING');",
+        "UPDATE models SET status = 'TRAINED', status_message = 'The model was stopped.'"
+        " WHERE status = 'STOPPING_HOSTING';"
+        "UPDATE models SET status = 'STARTING_HOSTING', status_message = 'Hosting the model"
+        " again after a restart of the service.'"
+        " WHERE status IN ('STARTING_HOSTING', 'HOSTED');",
         err);
 }
 

@@ -8,6 +8,8 @@
 #   vigil_stop                     SIGTERM, and fails unless it exits 0
 #   vigil_restart_hard             kill -9, then starts again on the same data
 #                                  directory and port (durability tests)
+#   vigil_restart [SERVE OPTION...]  SIGTERM (vigil_stop), then starts again on
+#                                  the same data directory and port
 #   awsv ARG...                    Debian's aws CLI (/usr/bin/aws) against the
 #                                  server, without a pager
 #   pyv ARG...                     Debian's python3 (its boto3), same credentials
@@ -134,6 +136,12 @@ vigil_restart_hard() {
     [ -n "$VIGIL_PID" ] || fail "vigil_restart_hard: the server is not running"
     kill -KILL "$VIGIL_PID"
     wait "$VIGIL_PID" 2>/dev/null || true
+    _vigil_launch
+}
+
+vigil_restart() {
+    vigil_stop
+    VIGIL_SERVE_ARGS=("$@")
     _vigil_launch
 }
 
