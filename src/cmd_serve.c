@@ -37,13 +37,14 @@ typedef struct serve_args {
     const char *data_dir, *region, *account_id;
     int threads;
     size_t max_body;
+    const char *console_dir;
 } serve_args;
 
 static void usage(FILE *to)
 {
     fprintf(to,
             "usage: vigil serve --data DIR [--listen HOST:PORT] [--region R] [--account-id ID]\n"
-            "                   [--threads N] [--max-body BYTES]\n\n"
+            "                   [--threads N] [--max-body BYTES] [--console-dir DIR]\n\n"
             "Serves the Lookout for Vision API (under /2020-11-20/) and an S3-compatible\n"
             "endpoint on one port, with everything kept in DIR.  Requests are signed with\n"
             "AWS Signature Version 4; the root key comes from VIGIL_ROOT_ACCESS_KEY_ID and\n"
@@ -56,7 +57,9 @@ static void usage(FILE *to)
             "  --account-id ID     12-digit account id in ARNs (default " SERVE_DEFAULT_ACCOUNT
             ")\n"
             "  --threads N         HTTP worker threads (default: twice the cores, at least 4)\n"
-            "  --max-body BYTES    largest request body accepted (default 67108864)\n");
+            "  --max-body BYTES    largest request body accepted (default 67108864)\n"
+            "  --console-dir DIR   the web console's files, served at /console/\n"
+            "                      (default " VIGIL_CONSOLE_DIR ")\n");
 }
 
 /* HOST:PORT or [IPV6]:PORT; 0 on success. */
@@ -114,13 +117,14 @@ static int fail_usage(const char *problem)
 /* Returns -1 to go on, or the exit code. */
 static int parse_args(int argc, char **argv, serve_args *a)
 {
-    enum { LISTEN = 256, DATA, REGION, ACCOUNT, THREADS, MAX_BODY, HELP };
+    enum { LISTEN = 256, DATA, REGION, ACCOUNT, THREADS, MAX_BODY, CONSOLE_DIR, HELP };
     static const struct option options[] = {{"listen", required_argument, 0, LISTEN},
                                             {"data", required_argument, 0, DATA},
                                             {"region", required_argument, 0, REGION},
                                             {"account-id", required_argument, 0, ACCOUNT},
                                             {"threads", required_argument, 0, THREADS},
                                             {"max-body", required_argument, 0, MAX_BODY},
+                                            {"console-dir", required_argument, 0, CONSOLE_DIR},
                                             {"help", no_argument, 0, HELP},
                                             {0, 0, 0, 0}};
     int cores = cli_default_threads();
@@ -129,7 +133,8 @@ static int parse_args(int argc, char **argv, serve_args *a)
                       /* Handlers block (reading objects, running a model), so a
                        * few more threads than cores keep short requests moving. */
                       .threads = 2 * cores > 4 ? 2 * cores : 4,
-                      .max_body = SERVE_DEFAULT_MAX_BODY};
+                      .max_body = SERVE_DEFAULT_MAX_BODY,
+                      .console_dir = VIGIL_CONSOLE_DIR};
     parse_listen(SERVE_DEFAULT_LISTEN, a);
     opterr = 0;
     int opt;
@@ -154,6 +159,7 @@ static int parse_args(int argc, char **argv, serve_args *a)
             if (parse_max_body(optarg, &a->max_body))
                 return fail_usage("--max-body wants a positive number of bytes");
             break;
+        case CONSOLE_DIR: a->console_dir = optarg; break;
         case HELP: usage(stdout); return 0;
         default: return cli_option_error("serve", opt, argv);
         }
@@ -191,6 +197,7 @@ static void print_welcome(const serve_args *a, const service *svc, const char *e
     }
     /* Scripts (tests/integration/lib.sh) read the port from this line. */
     printf("endpoint: %s\n", endpoint);
+    printf("console: %s/console/\n", endpoint);
     fflush(stdout);
 }
 
@@ -247,7 +254,8 @@ int cmd_serve(int argc, char **argv)
     service svc = {.data_dir = a.data_dir,
                    .region = a.region,
                    .account_id = a.account_id,
-                   .max_body_bytes = a.max_body};
+                   .max_body_bytes = a.max_body,
+                   .console_dir = a.console_dir};
     vgl_error err = {0};
     int created_root = 0;
     if (stores_open(&a, &svc, &created_root, &err) != VGL_OK) {

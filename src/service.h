@@ -26,6 +26,7 @@ typedef struct service {
     blob_store *blobs;
     metadata_store *store;
     model_registry *models;  /* the hosted models (StartModel .. StopModel) */
+    const char *console_dir; /* the web console's files, served under /console/ */
 } service;
 
 /* The Lookout for Vision API: paths under /2020-11-20/. */
