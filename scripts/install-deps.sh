@@ -20,6 +20,8 @@ packages=(
   awscli python3-boto3 curl
   # backbone set-up (npm brings the weights package) and TF.js parity tests
   nodejs
+  # the web console's browser test (tests/browser/, driven by playwright-core)
+  chromium
 )
 
 missing=()

@@ -44,7 +44,9 @@ export async function writeEntries(project, type, lines, onBatch = () => {}) {
 
 // Uploads files to s3://vigil-console/datasets/PROJECT/TYPE/ and adds them
 // with the given label ('normal', 'anomaly' or null).  progress(done, total,
-// note) follows the uploads; answers {added, failed: [{name, message}]}.
+// note) follows the uploads; answers {added, failed: [{name, message}],
+// problem}: the files that did not upload, and why the uploaded ones were
+// not added (UpdateDatasetEntries rolls back a batch with a bad image).
 export async function uploadImages(project, type, files, label, progress) {
   await s3.ensureBucket(CONSOLE_BUCKET);
   const failed = [];
@@ -66,11 +68,12 @@ export async function uploadImages(project, type, files, label, progress) {
     }
   }
   await Promise.all(Array.from({ length: UPLOADS_AT_ONCE }, worker));
+  let problem = null;
   if (lines.length) {
     progress(done, files.length, 'adding to the dataset');
-    await writeEntries(project, type, lines);
+    await writeEntries(project, type, lines).catch((error) => { problem = error; });
   }
-  return { added: lines.length, failed };
+  return { added: problem ? 0 : lines.length, failed, problem };
 }
 
 // Creates a dataset from a Ground Truth manifest in S3 ("s3://bucket/key").

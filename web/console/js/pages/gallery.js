@@ -99,7 +99,7 @@ export function galleryPanel(project, types, reload) {
       return entryLine({ sourceRef: e.sourceRef, label, maskRef: e.maskRef, classes: e.classes });
     });
     if (!lines.length) return;
-    if (await guarded(() => writeEntries(project, state.type, lines)) !== undefined) {
+    if (await guarded(async () => { await writeEntries(project, state.type, lines); return true; })) {
       notify(`${lines.length} labels saved.`, 'ok');
       state.pending.clear();
       reload();

@@ -113,7 +113,7 @@ async function renderTestResults(node, location) {
 function resultCard(r) {
   const image = h('img.thumb', { alt: fileName(r.sourceRef), loading: 'lazy' });
   s3UriUrl(r.sourceRef).then((url) => { image.src = url; });
-  const overlay = r.maskRef && r.predicted === 'anomaly' ? h('img.mask', { alt: '' }) : null;
+  const overlay = r.maskRef && r.predicted === 'anomaly' ? h('img.mask.predicted', { alt: '' }) : null;
   if (overlay) s3UriUrl(r.maskRef).then((url) => { overlay.src = url; });
   return h(`figure.image-card.result.${r.correct ? 'correct' : 'incorrect'}`, {},
     h('div.frame', {}, image, overlay),
@@ -160,7 +160,7 @@ async function detectOne(project, version, file) {
   try {
     const bytes = new Uint8Array(await file.arrayBuffer());
     const r = (await lfv.detectAnomalies(project, version, bytes, file.type || 'application/octet-stream')).DetectAnomalyResult;
-    const overlay = r.AnomalyMask ? h('img.mask', { src: `data:image/png;base64,${r.AnomalyMask}`, alt: 'anomaly mask' }) : null;
+    const overlay = r.AnomalyMask ? h('img.mask.predicted', { src: `data:image/png;base64,${r.AnomalyMask}`, alt: 'anomaly mask' }) : null;
     return h(`figure.image-card.trial-result.${r.IsAnomalous ? 'anomaly' : 'normal'}`, {},
       h('div.frame', {}, picture, overlay),
       h('figcaption', {}, h(`span.badge.${r.IsAnomalous ? 'anomaly' : 'normal'}`, {}, r.IsAnomalous ? 'anomaly' : 'normal'),

@@ -2,7 +2,7 @@
 // gallery with labelling (gallery.js), and its models with the Train form.
 import { CONSOLE_BUCKET, lfv, s3 } from '../client.js';
 import { createFromManifest, createFromPrefix, uploadImages } from '../datasets.js';
-import { clear, confirmTyped, guarded, h, notify, percent, progressBar } from '../ui.js';
+import { clear, confirmTyped, errorText, guarded, h, notify, percent, progressBar } from '../ui.js';
 import { galleryPanel } from './gallery.js';
 
 export async function projectPage(view, [project]) {
@@ -80,6 +80,7 @@ async function runUpload(project, type, files, label, progress) {
   if (!result) return;
   if (result.added) notify(`${result.added} images added to the ${type} dataset.`, 'ok');
   for (const f of result.failed) notify(`${f.name} was not uploaded: ${f.message}`, 'error');
+  if (result.problem) notify(`The uploaded images were not added: ${errorText(result.problem)}`, 'error');
 }
 
 // The first datasets: a single one (train, split at training) or separate
@@ -153,7 +154,8 @@ function trainable(stats) {
 
 async function renderModels(node, project, stats) {
   const rows = h('tbody');
-  const description = h('input', { name: 'description', maxlength: 500 });
+  const description = h('input', { name: 'description', maxlength: 500, pattern: '[0-9A-Za-z.\\-_]*',
+    title: 'letters, digits, dots, dashes and underscores (CreateModel\'s rule)' });
   const kms = h('input', { name: 'kms', placeholder: 'optional KMS key id or ARN' });
   const tags = h('input', { name: 'tags', placeholder: 'key=value, key2=value2' });
   const problem = trainable(stats);

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# tests/browser/run.sh - the web console in Debian's chromium: starts
+# `vigil serve` (tests/integration/lib.sh), prepares a small subset of the
+# cookies (22 normal and 12 anomalous training images, which train in
+# seconds; a corrupt JPEG and a text file for the failing upload; two test
+# images for trial detection), runs console_flow.mjs, then the console's
+# module tests (modules.test.mjs).  Screenshots go to VIGIL_CONSOLE_SHOTS
+# (docs/console to refresh the README's), by default a temporary folder.
+#
+# usage: run.sh BUILD_DIR DATASETS_DIR MODELS_DIR
+# Needs /usr/bin/chromium and `npm ci --prefix tests/browser` (make test
+# does both).
+set -euo pipefail
+
+if [ $# -ne 3 ]; then
+    echo "usage: $0 BUILD_DIR DATASETS_DIR MODELS_DIR" >&2
+    exit 2
+fi
+VIGIL_BIN="$1/vigil"
+COOKIES="$2/cookies"
+export VIGIL_MODELS_DIR="$3"
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../integration/lib.sh
+source "$HERE/../integration/lib.sh"
+
+[ -x /usr/bin/chromium ] || fail "no /usr/bin/chromium: run scripts/install-deps.sh as root"
+[ -d "$HERE/node_modules/playwright-core" ] ||
+    fail "playwright-core is not installed: npm ci --prefix tests/browser"
+
+node --test "$HERE/modules.test.mjs" >"$VIGIL_TMP/modules.log" 2>&1 ||
+    { cat "$VIGIL_TMP/modules.log"; fail "the console's module tests"; }
+pass "module tests: the SigV4 signer against botocore's signatures, the /metrics parser"
+
+UPLOAD="$VIGIL_TMP/upload"
+mkdir -p "$UPLOAD"/{normal,anomaly,bad,trial}
+for i in $(seq 1 22); do cp "$COOKIES/training-images/normal-$i.jpg" "$UPLOAD/normal/"; done
+for i in $(seq 1 12); do cp "$COOKIES/training-images/anomaly-$i.jpg" "$UPLOAD/anomaly/"; done
+head -c 2000 "$COOKIES/training-images/normal-1.jpg" >"$UPLOAD/bad/truncated.jpg"
+echo "not an image" >"$UPLOAD/bad/notes.txt"
+cp "$COOKIES/test-images/test-anomaly-1.jpg" "$COOKIES/test-images/test-normal-1.jpg" "$UPLOAD/trial/"
+
+SHOTS="${VIGIL_CONSOLE_SHOTS:-$VIGIL_TMP/shots}"
+mkdir -p "$SHOTS"
+vigil_start
+VIGIL_ENDPOINT="$VIGIL_ENDPOINT" ACCESS_KEY_ID="$VIGIL_TEST_ACCESS_KEY_ID" \
+    SECRET_ACCESS_KEY="$VIGIL_TEST_SECRET_ACCESS_KEY" UPLOAD_DIR="$UPLOAD" SHOTS_DIR="$SHOTS" \
+    node "$HERE/console_flow.mjs" || fail "the console flow (screenshots in $SHOTS)"
+vigil_stop
+pass "the console flow in chromium"
