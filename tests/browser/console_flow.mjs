@@ -5,11 +5,13 @@
 // corrupt JPEG and a text file) reported; label the anomalies in
 // labelling mode; draw a mask with the brush; train; the metrics and the
 // test results gallery; host; trial detection with the mask shown; the
-// dashboard; stop hosting; delete the project with its datasets and model.
+// dashboard; stop hosting; a dataset imported from an S3 prefix; delete
+// the project with its datasets and model.
 // Screenshots of each page go to SHOTS_DIR.
 //
 // Environment: VIGIL_ENDPOINT, ACCESS_KEY_ID, SECRET_ACCESS_KEY, UPLOAD_DIR
-// (normal/, anomaly/, bad/, trial/), SHOTS_DIR.
+// (normal/, anomaly/, bad/, trial/), PREFIX_URI (an S3 prefix with 3 images
+// in normal/ and 2 in anomaly/), SHOTS_DIR.
 import { chromium } from 'playwright-core';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,7 +35,7 @@ const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 const pageErrors = [];
 page.on('pageerror', (error) => pageErrors.push(error.message));
 page.setDefaultTimeout(30000);
-const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`) });
 const okNotice = (text) => page.locator('.notice.ok', { hasText: text }).first().waitFor();
 
 // Polls from Node: page.waitForFunction evaluates strings, which the
@@ -104,11 +106,12 @@ try {
   // one brush stroke each, the class added on the first.
   await page.selectOption('#filter-class', 'anomaly');
   const anomalies = files('anomaly').length;
+  await cardCount('#image-grid .image-card[data-label=anomaly]', anomalies);
+  await cardCount('#image-grid .image-card', anomalies);
+  await page.locator('#image-grid .image-card').first().click();
   for (let i = 0; i < anomalies; i++) {
-    await cardCount('#image-grid .image-card[data-label=anomaly]', anomalies);
-    await cardCount('#image-grid .image-card', anomalies);
-    await page.locator('#image-grid .image-card').nth(i).click();
     await page.locator('#mask-canvas').waitFor();
+    const crumbs = await page.locator('.crumbs').textContent();
     if (i === 0) {
       await page.fill('#new-class', 'cracked');
       await page.click('.editor form.inline button');
@@ -119,13 +122,17 @@ try {
     await page.mouse.down();
     await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * (0.4 + i * 0.03), { steps: 8 });
     await page.mouse.up();
-    await page.click('#save-mask');
-    await okNotice('Mask saved');
     if (i === 0) await shot('mask-editor');
-    await page.locator('.notice.ok .close').first().click();
-    await page.click('a.button');
-    await page.selectOption('#filter-class', 'anomaly');
+    if (i + 1 < anomalies) {
+      await page.click('#save-next');
+      await waitUntil('the next image', async () => await page.locator('.crumbs').textContent() !== crumbs);
+    } else {
+      if (await page.locator('#save-next').count()) throw new Error('"next" after the last image');
+      await page.click('#save-mask');
+      await okNotice(`${crumbs.split(' / ').at(-1).trim()}: mask saved`);
+    }
   }
+  await page.click('a.button');
   step(`masks drawn with the brush on the ${anomalies} anomalous images`);
   await page.locator('#image-grid img.mask').first().waitFor();
   await page.selectOption('#filter-mask-class', 'cracked');
@@ -149,8 +156,12 @@ try {
   await page.locator('#results-summary').waitFor();
   const summary = await page.locator('#results-summary').textContent();
   const f1 = await page.locator('#performance .metric').nth(2).locator('.value').textContent();
-  await page.selectOption('#result-sort', 'confidence-asc');
   await shot('model');
+  await page.selectOption('#result-filter', 'incorrect');
+  await page.selectOption('#result-sort', 'confidence-desc');
+  await page.locator('#test-results').scrollIntoViewIfNeeded();
+  await shot('test-results');
+  await page.selectOption('#result-filter', 'all');
   step(`metrics (F1 ${f1}) and the test results gallery: ${summary}`);
 
   // ---------------------------------------------------------------- hosting, trial detection
@@ -179,15 +190,28 @@ try {
   await page.locator('#model-state', { hasText: /^TRAINED$/ }).waitFor({ timeout: 60000 });
   step('hosting stopped');
 
+  // ---------------------------------------------------------------- S3 prefix import
+  await page.goto(`${endpoint}/console/#/projects`);
+  await page.fill('#new-project', 'imported');
+  await page.click('#create-project button');
+  await page.selectOption('#create-train select.source', 'prefix');
+  await page.fill('#create-train input[name=prefix]', env('PREFIX_URI'));
+  await page.click('#create-train button[type=submit]');
+  await okNotice('The train dataset holds 5 images');
+  await page.locator('#dataset-train dd').nth(2).filter({ hasText: '3' }).waitFor();
+  await page.locator('#dataset-train dd').nth(3).filter({ hasText: '2' }).waitFor();
+  step('a dataset imported from an S3 prefix, labelled by its normal/ and anomaly/ folders');
+
   // ---------------------------------------------------------------- delete
   await page.goto(`${endpoint}/console/#/projects`);
   await page.locator('#projects a', { hasText: 'cookies' }).waitFor();
   await shot('projects');
-  await page.click('#projects button.danger');
+  await page.locator('#projects tr', { hasText: 'cookies' }).locator('button.danger').click();
   await page.fill('dialog input', 'delete');
   await page.click('dialog button[type=submit]');
   await okNotice('Project cookies deleted');
-  await page.locator('#projects td.empty').waitFor();
+  await page.locator('#projects a', { hasText: 'imported' }).waitFor();
+  if (await page.locator('#projects a', { hasText: 'cookies' }).count()) throw new Error('cookies is still listed');
   step('project deleted with its datasets and model');
 
   if (pageErrors.length) throw new Error(`errors in the page: ${pageErrors.join('; ')}`);

@@ -3,7 +3,8 @@
 # `vigil serve` (tests/integration/lib.sh), prepares a small subset of the
 # cookies (22 normal and 12 anomalous training images, which train in
 # seconds; a corrupt JPEG and a text file for the failing upload; two test
-# images for trial detection), runs console_flow.mjs, then the console's
+# images for trial detection; 5 images under an S3 prefix in normal/ and
+# anomaly/ folders), runs console_flow.mjs, then the console's
 # module tests (modules.test.mjs).  Screenshots go to VIGIL_CONSOLE_SHOTS
 # (docs/console to refresh the README's), by default a temporary folder.
 #
@@ -42,7 +43,15 @@ cp "$COOKIES/test-images/test-anomaly-1.jpg" "$COOKIES/test-images/test-normal-1
 SHOTS="${VIGIL_CONSOLE_SHOTS:-$VIGIL_TMP/shots}"
 mkdir -p "$SHOTS"
 vigil_start
-VIGIL_ENDPOINT="$VIGIL_ENDPOINT" ACCESS_KEY_ID="$VIGIL_TEST_ACCESS_KEY_ID" \
+# images under an S3 prefix, in the folders that label them
+awsv s3 mb s3://vigil-prefix-test >/dev/null
+for i in 23 24 25; do
+    awsv s3 cp --quiet "$COOKIES/training-images/normal-$i.jpg" s3://vigil-prefix-test/cookies/normal/
+done
+for i in 13 14; do
+    awsv s3 cp --quiet "$COOKIES/training-images/anomaly-$i.jpg" s3://vigil-prefix-test/cookies/anomaly/
+done
+PREFIX_URI=s3://vigil-prefix-test/cookies/ VIGIL_ENDPOINT="$VIGIL_ENDPOINT" ACCESS_KEY_ID="$VIGIL_TEST_ACCESS_KEY_ID" \
     SECRET_ACCESS_KEY="$VIGIL_TEST_SECRET_ACCESS_KEY" UPLOAD_DIR="$UPLOAD" SHOTS_DIR="$SHOTS" \
     node "$HERE/console_flow.mjs" || fail "the console flow (screenshots in $SHOTS)"
 vigil_stop

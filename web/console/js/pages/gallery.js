@@ -9,6 +9,11 @@ import { writeEntries } from '../datasets.js';
 import { clear, guarded, h, notify } from '../ui.js';
 
 const PAGE_SIZE = 50;
+export const MASK_QUEUE = 'vigil.maskQueue';
+
+export function maskRoute(project, type, sourceRef) {
+  return `#/projects/${encodeURIComponent(project)}/datasets/${type}/mask/${encodeURIComponent(sourceRef)}`;
+}
 
 export function galleryPanel(project, types, reload) {
   const state = { type: types[0], tokens: [null], page: 0, labelling: false, pending: new Map(), selected: new Set() };
@@ -50,9 +55,11 @@ export function galleryPanel(project, types, reload) {
     render();
   }
 
+  let shownRefs = [];
   function render() {
     const wanted = maskClass.value;
     const shown = wanted ? entries.filter((e) => e.classes.some((c) => c.name === wanted)) : entries;
+    shownRefs = shown.map((e) => e.sourceRef);
     clear(grid, shown.length ? shown.map(card) : h('p.empty', {}, 'No images match.'));
     clear(pager,
       h('button', { disabled: state.page === 0, onclick() { state.page--; load(); } }, '‹ Previous'),
@@ -76,7 +83,9 @@ export function galleryPanel(project, types, reload) {
           else state.selected.add(entry.sourceRef);
           render();
         } else {
-          location.hash = `#/projects/${encodeURIComponent(project)}/datasets/${state.type}/mask/${encodeURIComponent(entry.sourceRef)}`;
+          // The editor's "Next image" walks the page as shown.
+          sessionStorage.setItem(MASK_QUEUE, JSON.stringify(shownRefs));
+          location.hash = maskRoute(project, state.type, entry.sourceRef);
         }
       },
     }, h('div.frame', {}, image, overlay),

@@ -11,6 +11,7 @@ import { entryLine, fileName, parseEntry } from '../entries.js';
 import { freeColor, loadClasses, mergeClasses, saveClasses } from '../classes.js';
 import { writeEntries } from '../datasets.js';
 import { clear, guarded, h, notify } from '../ui.js';
+import { MASK_QUEUE, maskRoute } from './gallery.js';
 
 export async function maskPage(view, [project, type, sourceRef]) {
   const back = `#/projects/${encodeURIComponent(project)}`;
@@ -112,8 +113,11 @@ export async function maskPage(view, [project, type, sourceRef]) {
       await writeEntries(project, type, [line]);
       return true;
     });
-    if (done) notify(painted.length ? 'Mask saved; the image is labelled anomaly.' : 'Mask removed.', 'ok');
+    if (done) notify(`${fileName(sourceRef)}: ${painted.length ? 'mask saved; the image is labelled anomaly' : 'mask removed'}.`, 'ok');
+    return done;
   }
+  const queue = JSON.parse(sessionStorage.getItem(MASK_QUEUE) || '[]');
+  const next = queue[queue.indexOf(sourceRef) + 1];
 
   renderClasses();
   draw();
@@ -136,6 +140,9 @@ export async function maskPage(view, [project, type, sourceRef]) {
       h('label', {}, 'Size ', brush), h('label', {}, erase, ' Erase'),
       h('button', { onclick() { labels.fill(0); draw(); } }, 'Clear mask'),
       h('div.actions', {}, h('button.primary#save-mask', { onclick: save }, 'Save mask'),
+        next && queue.includes(sourceRef) ? h('button#save-next', {
+          async onclick() { if (await save()) location.hash = maskRoute(project, type, next); },
+        }, 'Save and next image') : null,
         h('a.button', { href: back }, 'Back to the dataset')))));
 }
 
