@@ -13,7 +13,7 @@
 // (normal/, anomaly/, bad/, trial/), PREFIX_URI (an S3 prefix with 3 images
 // in normal/ and 2 in anomaly/), SHOTS_DIR.
 import { chromium } from 'playwright-core';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const env = (name) => {
@@ -180,10 +180,25 @@ try {
     throw new Error(`commands: ${commands}`);
   step(`hosted; trial detection: ${decided} of ${files('trial').length} anomalous, masks shown`);
 
+  // The dashboard reads /metrics; until the server has it, the fixture
+  // stands in, its counters growing at each sample.
+  if (!(await fetch(`${endpoint}/metrics`)).ok) {
+    const fixture = readFileSync(new URL('fixtures/metrics.txt', import.meta.url), 'utf8');
+    let samples = 0;
+    await page.route('**/metrics', (route) => {
+      samples++;
+      route.fulfill({ contentType: 'text/plain; version=0.0.4',
+        body: fixture.replace(/ (\d+)$/gm, (_, n) => ` ${Number(n) * samples}`) });
+    });
+    step('/metrics is not served yet: the dashboard reads the fixture');
+  }
   await page.goto(`${endpoint}/console/#/dashboard`);
-  await page.locator('#dashboard-status', { hasText: /Sampled|No metrics/ }).waitFor();
+  await page.locator('.project-metrics[data-project=cookies] svg.chart path').first().waitFor({ timeout: 20000 });
+  await waitUntil('a second sample', async () =>
+    (await page.locator('.project-metrics[data-project=cookies] svg.chart path').first().getAttribute('d')).includes('L'), 20000);
   await shot('dashboard');
-  step(`dashboard: ${await page.locator('#dashboard-status').textContent()}`);
+  step(`dashboard: ${await page.locator('.project-metrics[data-project=cookies] p').textContent()}`);
+  await page.unroute('**/metrics');
 
   await page.goto(`${endpoint}/console/#/projects/cookies/models/1`);
   await page.click('#stop-model');

@@ -33,7 +33,7 @@ export function lineChart(series, { width = 520, height = 180, format = String }
   series.forEach((s, i) => {
     const d = s.points.map((p, j) => `${j ? 'L' : 'M'}${x(p.time).toFixed(1)},${y(p.value).toFixed(1)}`).join(' ');
     root.append(svg('path', { d, stroke: s.color, fill: 'none', 'stroke-width': 2 }),
-      svg('text', { x: pad.left + 8 + 130 * i, y: pad.top + 10, fill: s.color }, s.name));
+      svg('text', { x: pad.left + 8 + 130 * i, y: pad.top + 10, style: `fill:${s.color}` }, s.name));
   });
   return root;
 }
