@@ -34,6 +34,9 @@ const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', hea
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 const pageErrors = [];
 page.on('pageerror', (error) => pageErrors.push(error.message));
+page.on('console', (message) => {
+  if (message.type() === 'error' && /Content.Security.Policy/i.test(message.text())) pageErrors.push(message.text());
+});
 page.setDefaultTimeout(30000);
 const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`) });
 const okNotice = (text) => page.locator('.notice.ok', { hasText: text }).first().waitFor();

@@ -5,7 +5,10 @@ const SVG = 'http://www.w3.org/2000/svg';
 
 function svg(tag, attrs = {}, text) {
   const node = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'style') node.style.cssText = v; // CSSOM: the CSP refuses style attributes
+    else node.setAttribute(k, v);
+  }
   if (text !== undefined) node.textContent = text;
   return node;
 }
