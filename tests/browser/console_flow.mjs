@@ -5,13 +5,15 @@
 // corrupt JPEG and a text file) reported; label the anomalies in
 // labelling mode; draw a mask with the brush; train; the metrics and the
 // test results gallery; host; trial detection with the mask shown; the
-// dashboard; stop hosting; a dataset imported from an S3 prefix; delete
+// dashboard; stop hosting; a dataset imported from an S3 prefix and a
+// separate test dataset from a manifest; delete
 // the project with its datasets and model.
 // Screenshots of each page go to SHOTS_DIR.
 //
 // Environment: VIGIL_ENDPOINT, ACCESS_KEY_ID, SECRET_ACCESS_KEY, UPLOAD_DIR
 // (normal/, anomaly/, bad/, trial/), PREFIX_URI (an S3 prefix with 3 images
-// in normal/ and 2 in anomaly/), SHOTS_DIR.
+// in normal/ and 2 in anomaly/), MANIFEST_URI (a manifest of 3 images),
+// SHOTS_DIR.
 import { chromium } from 'playwright-core';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -219,6 +221,15 @@ try {
   await page.locator('#dataset-train dd').nth(2).filter({ hasText: '3' }).waitFor();
   await page.locator('#dataset-train dd').nth(3).filter({ hasText: '2' }).waitFor();
   step('a dataset imported from an S3 prefix, labelled by its normal/ and anomaly/ folders');
+  await page.click('details.add-test summary');
+  await page.selectOption('#create-test select.source', 'manifest');
+  await page.fill('#create-test input[name=manifest]', env('MANIFEST_URI'));
+  await page.click('#create-test button[type=submit]');
+  await okNotice('The test dataset holds 3 images');
+  await page.locator('#dataset-test dd').nth(1).filter({ hasText: '3' }).waitFor();
+  await page.locator('.tabs .tab[data-type=test]').click();
+  await cardCount('#image-grid .image-card', 3);
+  step('a separate test dataset imported from a Ground Truth manifest, shown in its own tab');
 
   // ---------------------------------------------------------------- delete
   await page.goto(`${endpoint}/console/#/projects`);

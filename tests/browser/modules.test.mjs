@@ -1,9 +1,11 @@
 // modules.test.mjs - the console's pure modules under Node (node --test):
 // the SigV4 signer against signatures botocore computed for the same
-// requests, and the /metrics parser and per-project series on a fixture.
+// requests, manifest lines written and read back, and the /metrics parser
+// and per-project series on a fixture.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { entryLine, folderLabel, parseEntry } from '../../web/console/js/entries.js';
 import { History, parsePrometheus, totalsByProject } from '../../web/console/js/metrics.js';
 import { encodeKey, signRequest } from '../../web/console/js/sigv4.js';
 
@@ -65,4 +67,35 @@ test('counters sum per project over versions, and the ratio follows', () => {
   assert.deepEqual(history.series('cookies').map((p) => [p.time, p.processed, p.ratio]),
     [[2000, 42, 11 / 42], [3000, 50, 0.4]]);
   assert.deepEqual(history.series('circuit "boards"').map((p) => p.ratio), [0, 0]);
+});
+
+const datasets = process.env.VIGIL_DATASETS_DIR;
+test('a manifest line of the shared cookies parses: label, mask, classes', { skip: !datasets && 'VIGIL_DATASETS_DIR is not set' }, () => {
+  const line = readFileSync(`${datasets}/cookies/train.manifest`, 'utf8')
+    .split('\n')[0];
+  const entry = parseEntry(line);
+  assert.equal(entry.sourceRef, 'training-images/anomaly-1.jpg');
+  assert.equal(entry.label, 'anomaly');
+  assert.equal(entry.maskRef, 'mask-images/anomaly-1.png');
+  assert.deepEqual(entry.classes, [{ name: 'cracked', color: '#23a436' }]);
+});
+
+test('lines the console writes read back the same', () => {
+  const classes = [{ name: 'cracked', color: '#23a436' }, { name: 'burnt', color: '#e6194b' }];
+  const masked = parseEntry(entryLine({ sourceRef: 's3://b/a.jpg', label: 'anomaly', maskRef: 's3://b/a.png', classes }));
+  assert.deepEqual([masked.label, masked.maskRef, masked.classes], ['anomaly', 's3://b/a.png', classes]);
+  const json = JSON.parse(masked.line);
+  assert.equal(json['anomaly-label'], 1);
+  assert.equal(json['anomaly-mask-ref-metadata']['internal-color-map']['0']['class-name'], 'BACKGROUND');
+  const normal = parseEntry(entryLine({ sourceRef: 's3://b/n.jpg', label: 'normal', maskRef: 's3://b/n.png', classes }));
+  assert.deepEqual([normal.label, normal.maskRef], ['normal', null]); // a normal image keeps no mask
+  const unlabelled = JSON.parse(entryLine({ sourceRef: 's3://b/u.jpg', label: null }));
+  assert.deepEqual(unlabelled, { 'source-ref': 's3://b/u.jpg' });
+});
+
+test('folders directly under the prefix label the images', () => {
+  assert.equal(folderLabel('set/', 'set/normal/a.jpg'), 'normal');
+  assert.equal(folderLabel('set', 'set/anomaly/deep/b.jpg'), 'anomaly');
+  assert.equal(folderLabel('set/', 'set/other/normal/c.jpg'), null);
+  assert.equal(folderLabel('', 'c.jpg'), null);
 });

@@ -4,7 +4,7 @@
 # cookies (22 normal and 12 anomalous training images, which train in
 # seconds; a corrupt JPEG and a text file for the failing upload; two test
 # images for trial detection; 5 images under an S3 prefix in normal/ and
-# anomaly/ folders), runs console_flow.mjs, then the console's
+# anomaly/ folders and a manifest of 3 of them), runs console_flow.mjs, then the console's
 # module tests (modules.test.mjs).  Screenshots go to VIGIL_CONSOLE_SHOTS
 # (docs/console to refresh the README's), by default a temporary folder.
 #
@@ -28,7 +28,7 @@ source "$HERE/../integration/lib.sh"
 [ -d "$HERE/node_modules/playwright-core" ] ||
     fail "playwright-core is not installed: npm ci --prefix tests/browser"
 
-node --test "$HERE/modules.test.mjs" >"$VIGIL_TMP/modules.log" 2>&1 ||
+VIGIL_DATASETS_DIR="$2" node --test "$HERE/modules.test.mjs" >"$VIGIL_TMP/modules.log" 2>&1 ||
     { cat "$VIGIL_TMP/modules.log"; fail "the console's module tests"; }
 pass "module tests: the SigV4 signer against botocore's signatures, the /metrics parser"
 
@@ -51,7 +51,14 @@ done
 for i in 13 14; do
     awsv s3 cp --quiet "$COOKIES/training-images/anomaly-$i.jpg" s3://vigil-prefix-test/cookies/anomaly/
 done
-PREFIX_URI=s3://vigil-prefix-test/cookies/ VIGIL_ENDPOINT="$VIGIL_ENDPOINT" ACCESS_KEY_ID="$VIGIL_TEST_ACCESS_KEY_ID" \
+# a Ground Truth manifest of those images, for a separate test dataset
+for name in normal/normal-23 normal/normal-24 anomaly/anomaly-13; do
+    label=${name%%/*}
+    printf '{"source-ref":"s3://vigil-prefix-test/cookies/%s.jpg","anomaly-label":%d,"anomaly-label-metadata":{"class-name":"%s","type":"groundtruth/image-classification","human-annotated":"yes"}}\n' \
+        "$name" "$([ "$label" = anomaly ] && echo 1 || echo 0)" "$label"
+done >"$VIGIL_TMP/test.manifest"
+awsv s3 cp --quiet "$VIGIL_TMP/test.manifest" s3://vigil-prefix-test/test.manifest
+MANIFEST_URI=s3://vigil-prefix-test/test.manifest PREFIX_URI=s3://vigil-prefix-test/cookies/ VIGIL_ENDPOINT="$VIGIL_ENDPOINT" ACCESS_KEY_ID="$VIGIL_TEST_ACCESS_KEY_ID" \
     SECRET_ACCESS_KEY="$VIGIL_TEST_SECRET_ACCESS_KEY" UPLOAD_DIR="$UPLOAD" SHOTS_DIR="$SHOTS" \
     node "$HERE/console_flow.mjs" || fail "the console flow (screenshots in $SHOTS)"
 vigil_stop

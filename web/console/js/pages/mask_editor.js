@@ -161,6 +161,7 @@ function hexRgb(hex) {
 }
 
 // Fills labels from the saved mask: each pixel of a class's exact colour.
+// classes holds every class of entry.classes (mergeClasses).
 async function readMask(entry, classes, labels, width, height) {
   const mask = await loadImage(await s3UriUrl(entry.maskRef)).catch(() => null);
   if (!mask) return;
@@ -169,7 +170,10 @@ async function readMask(entry, classes, labels, width, height) {
   ctx.imageSmoothingEnabled = false;
   ctx.drawImage(mask, 0, 0, width, height);
   const data = ctx.getImageData(0, 0, width, height).data;
-  const colours = new Map(classes.map((c, i) => [hexRgb(c.color).join(','), i + 1]));
+  // The entry's own colour map says which colour is which class (the
+  // project's colours may have changed since the mask was saved).
+  const colours = new Map(entry.classes.map((c) => [hexRgb(c.color).join(','),
+    classes.findIndex((k) => k.name === c.name) + 1]));
   for (let i = 0; i < labels.length; i++)
     labels[i] = colours.get(`${data[4 * i]},${data[4 * i + 1]},${data[4 * i + 2]}`) || 0;
 }
