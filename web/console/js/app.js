@@ -1,6 +1,7 @@
 // app.js - the console's entry point: a hash router over the pages.  Each
-// page is a function (view, params) that fills the view; a page that polls
-// stops when `view.dataset.route` no longer matches the route it started on.
+// page is a function (view, params) that fills its own fresh container, so
+// a page still loading when the user moves on fills a detached node, and a
+// page that polls stops once its container left the document.
 import { credentials, logOut } from './client.js';
 import { loginPage } from './pages/login.js';
 import { projectsPage } from './pages/projects.js';
@@ -28,12 +29,12 @@ function route() {
     location.hash = hash;
     return;
   }
-  view.dataset.route = hash;
   for (const [pattern, page] of routes) {
     const match = pattern.exec(hash);
     if (match) {
-      view.replaceChildren();
-      page(view, match.slice(1).map(decodeURIComponent));
+      const container = document.createElement('div');
+      view.replaceChildren(container);
+      page(container, match.slice(1).map(decodeURIComponent));
       return;
     }
   }

@@ -23,7 +23,6 @@ async function fetchMetrics() {
 }
 
 export function dashboardPage(view) {
-  const route = view.dataset.route;
   const summary = h('div.metrics#dashboard-summary');
   const cards = h('div.cards#dashboard-projects');
   const status = h('p.hint#dashboard-status');
@@ -37,7 +36,7 @@ export function dashboardPage(view) {
     }
     render(summary, cards);
     return false;
-  }, SAMPLE_MS, () => view.dataset.route === route);
+  }, SAMPLE_MS, () => view.isConnected);
 }
 
 function render(summary, cards) {

@@ -9,8 +9,6 @@ import { clear, confirmTyped, guarded, h, notify, percent, pollUntil } from '../
 const BUSY = ['TRAINING', 'STARTING_HOSTING', 'STOPPING_HOSTING', 'DELETING'];
 
 export async function modelPage(view, [project, version]) {
-  const route = view.dataset.route;
-  const shown = () => view.dataset.route === route;
   const projectLink = `#/projects/${encodeURIComponent(project)}`;
   const statusNode = h('section#model-status');
   const metricsNode = h('section#metrics');
@@ -32,7 +30,7 @@ export async function modelPage(view, [project, version]) {
       if (d.Performance && !metricsNode.childElementCount) renderEvaluation(metricsNode, resultsNode, d);
     }
     return false;
-  }, 1500, shown);
+  }, 1500, () => view.isConnected);
 }
 
 function renderStatus(node, d, project, version) {
