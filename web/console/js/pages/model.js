@@ -88,14 +88,16 @@ async function renderTestResults(node, location) {
   const results = (await response.text()).split('\n').filter((l) => l.trim()).map(testResult);
   const correct = results.filter((r) => r.correct).length;
   const filter = h('select#result-filter', { 'aria-label': 'result filter' }, [['all', 'all test images'], ['correct', 'correct'],
-    ['incorrect', 'incorrect'], ['anomaly', 'predicted anomaly'], ['normal', 'predicted normal']]
+    ['incorrect', 'incorrect'], ['anomaly', 'predicted anomaly'], ['normal', 'predicted normal'],
+    ['truth-anomaly', 'labelled anomaly'], ['truth-normal', 'labelled normal']]
     .map(([value, text]) => h('option', { value }, text)));
   const sort = h('select#result-sort', { 'aria-label': 'sort' }, [['name', 'by name'], ['confidence-desc', 'confidence, highest first'],
     ['confidence-asc', 'confidence, lowest first']].map(([value, text]) => h('option', { value }, text)));
   const grid = h('div.grid#result-grid');
   function render() {
-    const kept = results.filter((r) => filter.value === 'all' ||
-      (filter.value === 'correct' && r.correct) || (filter.value === 'incorrect' && !r.correct) || r.predicted === filter.value);
+    const f = filter.value;
+    const kept = results.filter((r) => f === 'all' || (f === 'correct' && r.correct) ||
+      (f === 'incorrect' && !r.correct) || r.predicted === f || `truth-${r.truth}` === f);
     kept.sort(sort.value === 'name' ? (a, b) => a.sourceRef.localeCompare(b.sourceRef, undefined, { numeric: true })
       : sort.value === 'confidence-desc' ? (a, b) => b.confidence - a.confidence : (a, b) => a.confidence - b.confidence);
     clear(grid, kept.map(resultCard));
