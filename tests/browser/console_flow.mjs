@@ -157,6 +157,7 @@ try {
   if (await page.locator('#model-state').textContent() !== 'TRAINED')
     throw new Error(`training failed: ${await page.locator('#model-message').textContent()}`);
   step(`trained in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  await page.locator('#model-tags', { hasText: 'Tags: team=qa' }).waitFor();
   await page.locator('#performance').waitFor();
   await page.locator('#results-summary').waitFor();
   const summary = await page.locator('#results-summary').textContent();

@@ -83,6 +83,7 @@ export const lfv = {
     `/projects/${name(project)}/models/${version}/start`,
     { body: max ? { MinInferenceUnits: min, MaxInferenceUnits: max } : { MinInferenceUnits: min } }),
   stopModel: (project, version) => api('POST', `/projects/${name(project)}/models/${version}/stop`),
+  listTags: (arn) => api('GET', `/tags/${encodeURIComponent(arn)}`),
   detectAnomalies: (project, version, bytes, contentType) => api('POST',
     `/projects/${name(project)}/models/${version}/detect`,
     { body: bytes, raw: true, headers: { 'content-type': contentType } }),

@@ -18,12 +18,14 @@ export async function modelPage(view, [project, version]) {
     h('a', { href: projectLink }, project), ' / ', `Model ${version}`),
   h('h1', {}, `${project} – model ${version}`), statusNode, metricsNode, useNode, resultsNode);
 
+  const tagsNode = h('p#model-tags');
   let shownStatus = null;
   await pollUntil(async () => {
     const answer = await guarded(() => lfv.describeModel(project, version));
     if (!answer) return true;
     const d = answer.ModelDescription;
-    renderStatus(statusNode, d, project, version);
+    if (shownStatus === null) showTags(tagsNode, d.ModelArn);
+    renderStatus(statusNode, d, project, version, tagsNode);
     if (d.Status !== shownStatus) {
       shownStatus = d.Status;
       renderUse(useNode, d, project, version, () => { shownStatus = null; });
@@ -33,11 +35,12 @@ export async function modelPage(view, [project, version]) {
   }, 1500, () => view.isConnected);
 }
 
-function renderStatus(node, d, project, version) {
+function renderStatus(node, d, project, version, tagsNode) {
   clear(node,
     h('p', {}, 'Status: ', h('strong.status#model-state', {}, d.Status), d.StatusMessage ? h('span#model-message', {}, ` – ${d.StatusMessage}`) : null),
     d.Description ? h('p', {}, `Description: ${d.Description}`) : null,
     d.KmsKeyId ? h('p', {}, `Encryption: ${d.KmsKeyId}`) : null,
+    tagsNode,
     BUSY.includes(d.Status) ? h('progress') : null,
     BUSY.includes(d.Status) || d.Status === 'HOSTED' ? null : h('button.danger', {
       async onclick() {
@@ -45,6 +48,12 @@ function renderStatus(node, d, project, version) {
         if (await guarded(() => lfv.deleteModel(project, version))) location.hash = `#/projects/${encodeURIComponent(project)}`;
       },
     }, 'Delete model'));
+}
+
+async function showTags(node, arn) {
+  const answer = await guarded(() => lfv.listTags(arn));
+  const tags = answer?.Tags || [];
+  node.textContent = tags.length ? `Tags: ${tags.map((t) => `${t.Key}=${t.Value}`).join(', ')}` : '';
 }
 
 function metricRow(name, value) {
