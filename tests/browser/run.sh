@@ -43,6 +43,19 @@ cp "$COOKIES/test-images/test-anomaly-1.jpg" "$COOKIES/test-images/test-normal-1
 SHOTS="${VIGIL_CONSOLE_SHOTS:-$VIGIL_TMP/shots}"
 mkdir -p "$SHOTS"
 vigil_start
+# the files over real HTTP: the raw request target reaches the server as sent
+headers=$(curl -sf -D - -o /dev/null "$VIGIL_ENDPOINT/console/")
+grep -qi '^content-type: text/html' <<<"$headers" || fail "/console/ is not HTML: $headers"
+grep -qi "^content-security-policy: default-src 'self'" <<<"$headers" || fail "/console/ has no CSP"
+curl -sf -D - -o /dev/null "$VIGIL_ENDPOINT/console/js/app.js" | grep -qi '^content-type: text/javascript' ||
+    fail "app.js is not JavaScript"
+[ "$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "$VIGIL_ENDPOINT/console")" = \
+    "301 $VIGIL_ENDPOINT/console/" ] || fail "/console does not redirect to /console/"
+for path in /console/../CMakeLists.txt /console/%2e%2e/CMakeLists.txt /console/js/../../README.md; do
+    [ "$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "$VIGIL_ENDPOINT$path")" = 404 ] ||
+        fail "$path was not refused"
+done
+pass "the console's files: types, CSP, the redirect, traversal refused"
 # images under an S3 prefix, in the folders that label them
 awsv s3 mb s3://vigil-prefix-test >/dev/null
 for i in 23 24 25; do
