@@ -50,6 +50,12 @@ async function waitUntil(what, check, timeout = 30000) {
     if (await check()) return;
   throw new Error(`timed out waiting for ${what}`);
 }
+// For the screenshots: no notices over the page, the visible thumbnails loaded.
+async function dismissNotices() {
+  while (await page.locator('.notice .close').count()) await page.locator('.notice .close').first().click();
+}
+const thumbnailsLoaded = (selector) => waitUntil(`thumbnails of ${selector}`, () => page.locator(selector)
+  .evaluateAll((images) => images.slice(0, 6).every((i) => i.complete && i.naturalWidth > 0)));
 const cardCount = (selector, n) => waitUntil(`${n} × ${selector}`,
   async () => await page.locator(selector).count() === n);
 
@@ -100,6 +106,9 @@ try {
   await page.click('#start-labelling');
   await page.click('#select-all');
   await page.click('#classify-anomaly');
+  await dismissNotices();
+  await page.locator('#gallery').scrollIntoViewIfNeeded();
+  await thumbnailsLoaded('#image-grid img.thumb');
   await shot('labelling');
   await page.click('#save-labels');
   await okNotice(`${files('anomaly').length} labels saved`);
@@ -144,6 +153,12 @@ try {
   await cardCount('#image-grid .image-card', anomalies);
   await page.selectOption('#filter-mask-class', '');
   await page.selectOption('#filter-class', '');
+  await page.selectOption('#filter-labeled', 'true');
+  await page.fill('#search', 'anomaly-1');
+  await cardCount('#image-grid .image-card', 4);
+  await dismissNotices();
+  await page.locator('#gallery').scrollIntoViewIfNeeded();
+  await thumbnailsLoaded('#image-grid img');
   await shot('datasets');
   step('the gallery shows the mask overlays and filters by anomaly class');
 
@@ -166,6 +181,7 @@ try {
   await page.selectOption('#result-filter', 'incorrect');
   await page.selectOption('#result-sort', 'confidence-desc');
   await page.locator('#test-results').scrollIntoViewIfNeeded();
+  await thumbnailsLoaded('#result-grid img');
   await shot('test-results');
   await page.selectOption('#result-filter', 'all');
   step(`metrics (F1 ${f1}) and the test results gallery: ${summary}`);
