@@ -247,6 +247,14 @@ try {
   await page.locator('.tabs .tab[data-type=test]').click();
   await cardCount('#image-grid .image-card', 3);
   step('a separate test dataset imported from a Ground Truth manifest, shown in its own tab');
+  await page.locator('#dataset-test button.danger').click();
+  await page.fill('dialog input', 'delet');
+  if (!await page.locator('dialog button[type=submit]').isDisabled()) throw new Error('a mistyped word confirmed');
+  await page.fill('dialog input', 'delete');
+  await page.click('dialog button[type=submit]');
+  await page.locator('details.add-test').waitFor();
+  if (await page.locator('#dataset-test').count()) throw new Error('the test dataset is still shown');
+  step('the test dataset deleted after its typed confirmation');
 
   // ---------------------------------------------------------------- delete
   await page.goto(`${endpoint}/console/#/projects`);
