@@ -32,6 +32,7 @@ test: test-release test-sanitize
 
 test-release: models
 	npm ci --prefix tools/tfjs --no-audit --no-fund --loglevel=error
+	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 	cd $(BUILD) && ctest --output-on-failure
 
 test-sanitize: deps models

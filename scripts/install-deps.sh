@@ -22,6 +22,8 @@ packages=(
   nodejs
   # HTTP load generator of the DetectAnomalies benchmark (bench/detect_http.sh)
   wrk
+  # the web console's browser test (tests/browser/, driven by playwright-core)
+  chromium
 )
 
 missing=()

@@ -43,13 +43,15 @@ typedef struct serve_args {
     int threads;
     size_t max_body;
     int no_metrics;
+    const char *console_dir;
 } serve_args;
 
 static void usage(FILE *to)
 {
     fprintf(to,
             "usage: vigil serve --data DIR [--listen HOST:PORT] [--region R] [--account-id ID]\n"
-            "                   [--threads N] [--max-body BYTES] [--no-metrics]\n\n"
+            "                   [--threads N] [--max-body BYTES] [--no-metrics]\n"
+            "                   [--console-dir DIR]\n\n"
             "Serves the Lookout for Vision API (under /2020-11-20/) and an S3-compatible\n"
             "endpoint on one port, with everything kept in DIR.  Requests are signed with\n"
             "AWS Signature Version 4; the root key comes from VIGIL_ROOT_ACCESS_KEY_ID and\n"
@@ -63,7 +65,9 @@ static void usage(FILE *to)
             ")\n"
             "  --threads N         HTTP worker threads (default: twice the cores, at least 4)\n"
             "  --max-body BYTES    largest request body accepted (default 67108864)\n"
-            "  --no-metrics        no unauthenticated GET /metrics (Prometheus counters)\n");
+            "  --no-metrics        no unauthenticated GET /metrics (Prometheus counters)\n"
+            "  --console-dir DIR   the web console's files, served at /console/\n"
+            "                      (default " VIGIL_CONSOLE_DIR ")\n");
 }
 
 /* HOST:PORT or [IPV6]:PORT; 0 on success. */
@@ -121,7 +125,8 @@ static int fail_usage(const char *problem)
 /* Returns -1 to go on, or the exit code. */
 static int parse_args(int argc, char **argv, serve_args *a)
 {
-    enum { LISTEN = 256, DATA, REGION, ACCOUNT, THREADS, MAX_BODY, NO_METRICS, HELP };
+    enum { LISTEN = 256, DATA, REGION, ACCOUNT, THREADS, MAX_BODY, NO_METRICS, CONSOLE_DIR,
+           HELP };
     static const struct option options[] = {{"listen", required_argument, 0, LISTEN},
                                             {"data", required_argument, 0, DATA},
                                             {"region", required_argument, 0, REGION},
@@ -129,6 +134,7 @@ static int parse_args(int argc, char **argv, serve_args *a)
                                             {"threads", required_argument, 0, THREADS},
                                             {"max-body", required_argument, 0, MAX_BODY},
                                             {"no-metrics", no_argument, 0, NO_METRICS},
+                                            {"console-dir", required_argument, 0, CONSOLE_DIR},
                                             {"help", no_argument, 0, HELP},
                                             {0, 0, 0, 0}};
     int cores = cli_default_threads();
@@ -137,7 +143,8 @@ static int parse_args(int argc, char **argv, serve_args *a)
                       /* Handlers block (reading objects, running a model), so a
                        * few more threads than cores keep short requests moving. */
                       .threads = 2 * cores > 4 ? 2 * cores : 4,
-                      .max_body = SERVE_DEFAULT_MAX_BODY};
+                      .max_body = SERVE_DEFAULT_MAX_BODY,
+                      .console_dir = VIGIL_CONSOLE_DIR};
     parse_listen(SERVE_DEFAULT_LISTEN, a);
     opterr = 0;
     int opt;
@@ -163,6 +170,7 @@ static int parse_args(int argc, char **argv, serve_args *a)
                 return fail_usage("--max-body wants a positive number of bytes");
             break;
         case NO_METRICS: a->no_metrics = 1; break;
+        case CONSOLE_DIR: a->console_dir = optarg; break;
         case HELP: usage(stdout); return 0;
         default: return cli_option_error("serve", opt, argv);
         }
@@ -200,6 +208,7 @@ static void print_welcome(const serve_args *a, const service *svc, const char *e
     }
     /* Scripts (tests/integration/lib.sh) read the port from this line. */
     printf("endpoint: %s\n", endpoint);
+    printf("console: %s/console/\n", endpoint);
     fflush(stdout);
 }
 
@@ -260,7 +269,8 @@ int cmd_serve(int argc, char **argv)
                    .region = a.region,
                    .account_id = a.account_id,
                    .max_body_bytes = a.max_body,
-                   .metrics_endpoint = !a.no_metrics};
+                   .metrics_endpoint = !a.no_metrics,
+                   .console_dir = a.console_dir};
     sealed_model_use_ring(&(kms_ring){a.data_dir, a.region, a.account_id}); /* hosting */
     vgl_error err = {0};
     int created_root = 0;

@@ -29,6 +29,7 @@ typedef struct service {
     model_registry *models;  /* the hosted models (StartModel .. StopModel) */
     detect_metrics *metrics; /* DetectAnomalies' counters */
     int metrics_endpoint;    /* GET /metrics answers without authentication */
+    const char *console_dir; /* the web console's files, served under /console/ */
 } service;
 
 /* The Lookout for Vision API: paths under /2020-11-20/. */
