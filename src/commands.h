@@ -10,5 +10,6 @@ int cmd_train(int argc, char **argv);
 int cmd_evaluate(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_lookoutvision(int argc, char **argv);
 
 #endif
