@@ -79,6 +79,19 @@ static int usage_error(const char *fmt, ...)
     return CLI_USAGE;
 }
 
+/* argparse's invalid-choice error as the AWS CLI words it: the choices two
+ * a line, each padded to 40 columns. */
+static int invalid_choice(const char *argument, const char *const *choices, size_t n)
+{
+    char text[4096];
+    size_t used = (size_t)snprintf(text, sizeof text,
+                                   "argument %s: Invalid choice, valid choices are:\n", argument);
+    for (size_t i = 0; i < n && used < sizeof text; i++)
+        used += (size_t)snprintf(text + used, sizeof text - used, "%s%-40s",
+                                 i % 2 ? " | " : "\n", choices[i]);
+    return usage_error("%s\n", text);
+}
+
 /* "MinInferenceUnits" -> "min-inference-units" (botocore's xform_name). */
 static void kebab(const char *name, char *out, size_t size)
 {
@@ -342,11 +355,10 @@ static int parse_operation_args(const cli_operation *op, int argc, char **argv,
             known = 1;
             const char *value = n_values ? values[0] : "input";
             if (strcmp(value, "input") && strcmp(value, "yaml-input") && strcmp(value, "output")) {
+                static const char *const choices[] = {"input", "output", "yaml-input"};
                 free(values);
                 free_args(args);
-                return usage_error("argument --generate-cli-skeleton: invalid choice: '%s' "
-                                   "(choose from 'input', 'yaml-input', 'output')",
-                                   value);
+                return invalid_choice("--generate-cli-skeleton", choices, 3);
             }
             args->skeleton = value;
         } else if (!known && (!strcmp(name, "--cli-input-json") ||
@@ -635,8 +647,9 @@ static int run_operation(const cli_operation *op, const global_options *g, int a
         } else if (loaded != AWS_CONFIG_OK) {
             status = 255;
         } else if (!valid_output(format)) {
-            status = usage_error("argument --output: Invalid choice, valid choices are: json, "
-                                 "text, table, yaml, yaml-stream");
+            static const char *const formats[] = {"json", "text", "table", "yaml",
+                                                  "yaml-stream"};
+            status = invalid_choice("--output", formats, 5);
         } else if (!settings.region && !g->endpoint_url) {
             fprintf(stderr, "\nYou must specify a region. You can also configure your region by "
                             "running \"aws configure\".\n");
@@ -716,14 +729,12 @@ int cmd_lookoutvision(int argc, char **argv)
     } else {
         const cli_operation *op = cli_find_operation(command);
         if (!op) {
-            fprintf(stderr, "\nusage: vigil lookoutvision [options] <command> [parameters]\n"
-                            "To see help text, you can run:\n\n"
-                            "  vigil lookoutvision help\n"
-                            "  vigil lookoutvision <command> help\n\n"
-                            "vigil: error: argument operation: Invalid choice, valid choices "
-                            "are:\n\n");
-            print_operations(stderr);
-            status = CLI_USAGE;
+            const char *choices[64];
+            size_t n = 0;
+            for (size_t i = 0; i < cli_n_operations; i++)
+                choices[n++] = cli_operations[i].command;
+            choices[n++] = "help"; /* the AWS CLI lists it last */
+            status = invalid_choice("operation", choices, n);
         } else {
             status = run_operation(op, &g, n_rest, rest);
         }

@@ -185,7 +185,7 @@ static int compare_strings(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* The object's keys, sorted; *n set.  Only scalar keys when scalars_only. */
+/* The object's keys, sorted; *n set.  which: 0 all, 1 scalars, 2 containers. */
 static const char **sorted_keys(const json_t *object, size_t *n, int which)
 {
     const char **keys = malloc((json_object_size(object) + 1) * sizeof *keys);
@@ -422,10 +422,13 @@ static void yaml_inline_out(FILE *out, const json_t *value)
  * when first_written (a list item's "- "). */
 static void yaml_mapping_out(FILE *out, const json_t *object, int indent, int first_written)
 {
-    const char *key;
-    const json_t *item;
+    /* ruamel's safe dumper sorts a mapping's keys. */
+    size_t n;
+    const char **keys = sorted_keys(object, &n, 0);
     int first = 1;
-    json_object_foreach((json_t *)object, key, item) {
+    for (size_t i = 0; keys && i < n; i++) {
+        const char *key = keys[i];
+        const json_t *item = json_object_get(object, key);
         if (!(first && first_written))
             fprintf(out, "%*s", indent, "");
         first = 0;
@@ -442,6 +445,7 @@ static void yaml_mapping_out(FILE *out, const json_t *object, int indent, int fi
             yaml_value_out(out, item, json_is_array(item) ? indent : indent + 2);
         }
     }
+    free(keys);
 }
 
 static void yaml_value_out(FILE *out, const json_t *value, int indent)
