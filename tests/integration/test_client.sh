@@ -136,17 +136,16 @@ same_error max-items-int 252 list-projects --max-items x
 pass "errors: exit codes and messages as aws (254 service, 252 usage, 255 bad value)"
 
 # ---------------------------------------------------------------- tags
-arn=$(V describe-project --project-name pv --output text | cut -f2 | head -n 1)
 arn=$(A describe-project --project-name pv --query ProjectDescription.ProjectArn --output text)
 pair tag-resource tag-resource --resource-arn "$arn" --tags Key=team,Value=vision Key=env,Value=test \
     -- tag-resource --resource-arn "$arn" --tags Key=team,Value=vision Key=env,Value=test
 same list-tags list-tags-for-resource --resource-arn "$arn"
 same_bytes list-tags-text list-tags-for-resource --resource-arn "$arn" --output text
 same_bytes list-tags-table list-tags-for-resource --resource-arn "$arn" --output table
-V tag-resource --resource-arn "$arn" --tags '[{"Key":"json","Value":"a,b"}]' >/dev/null
-V tag-resource --resource-arn "$arn" --tags 'Key=quoted,Value="x, y"' >/dev/null
+V tag-resource --resource-arn "$arn" --tags '[{"Key":"json","Value":"p q"}]' >/dev/null
+V tag-resource --resource-arn "$arn" --tags "Key=quoted,Value='x=y'" >/dev/null
 same list-tags-2 list-tags-for-resource --resource-arn "$arn"
-grep -q '"x, y"' "$OUT/list-tags-2.V.out" || fail "a quoted shorthand value"
+grep -q '"x=y"' "$OUT/list-tags-2.V.out" || fail "a quoted shorthand value"
 pair untag-resource untag-resource --resource-arn "$arn" --tag-keys json quoted \
     -- untag-resource --resource-arn "$arn" --tag-keys json quoted
 same list-tags-3 list-tags-for-resource --resource-arn "$arn"
