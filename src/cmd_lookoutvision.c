@@ -650,7 +650,7 @@ static int run_operation(const cli_operation *op, const global_options *g, int a
             static const char *const formats[] = {"json", "text", "table", "yaml",
                                                   "yaml-stream"};
             status = invalid_choice("--output", formats, 5);
-        } else if (!settings.region && !g->endpoint_url) {
+        } else if (!settings.region) {
             fprintf(stderr, "\nYou must specify a region. You can also configure your region by "
                             "running \"aws configure\".\n");
             status = EXIT_CONFIG;
@@ -661,8 +661,6 @@ static int run_operation(const cli_operation *op, const global_options *g, int a
         }
     }
     if (status == 0) {
-        if (!settings.region)
-            settings.region = strdup("us-east-1");
         char *endpoint = NULL;
         if (g->endpoint_url)
             endpoint = strdup(g->endpoint_url);

@@ -370,7 +370,7 @@ CONF
     export AWS_SHARED_CREDENTIALS_FILE="$VIGIL_TMP/credentials" AWS_CONFIG_FILE="$VIGIL_TMP/config"
     same_bytes profile-option --profile other describe-project --project-name pv
     AWS_PROFILE=other same_bytes profile-env describe-project --project-name pv
-    same_error no-region 253 describe-project --project-name pv --region "" --profile nothing
+    same_error no-region 253 describe-project --project-name pv
     same_error no-profile 255 describe-project --project-name pv --profile nothing
     same_error no-credentials 253 describe-project --project-name pv --region us-east-1
     AWS_ACCESS_KEY_ID=AKIAVIGILUNKNOWN0001 AWS_SECRET_ACCESS_KEY=x \
