@@ -153,10 +153,10 @@ static json_t *yaml_node(yaml_reader *r, yaml_event_t *event)
         return plain_scalar(text);
     }
     case YAML_ALIAS_EVENT:
-        asprintf(&r->error, "Invalid YAML: aliases are not supported");
+        r->error = strdup("Invalid YAML: aliases are not supported");
         return NULL;
     default:
-        asprintf(&r->error, "Invalid YAML: unexpected event");
+        r->error = strdup("Invalid YAML: unexpected event");
         return NULL;
     }
 }

@@ -88,7 +88,8 @@ int cli_param_file(const char *value, char **contents, size_t *size, char **erro
     return 1;
 }
 
-int cli_is_base64(const char *text, size_t length)
+/* botocore's blob check: text is base64. */
+static int is_base64(const char *text, size_t length)
 {
     if (length % 4 != 0)
         return 0;
@@ -131,7 +132,10 @@ static int python_int(const char *text, json_int_t *out)
     return 1;
 }
 
-json_t *cli_param_typed(json_t *value, const cli_shape *shape)
+/* Shorthand's strings given their member types ("1" -> 1 for integers,
+ * "true" -> true, "x" -> ["x"] for lists), as the AWS CLI's
+ * BackCompatVisitor converts them; takes value, returns the result. */
+static json_t *typed(json_t *value, const cli_shape *shape)
 {
     if (!value)
         return NULL;
@@ -144,7 +148,7 @@ json_t *cli_param_typed(json_t *value, const cli_shape *shape)
             if (item) {
                 json_incref(item);
                 json_object_set_new(value, shape->members[i].name,
-                                    cli_param_typed(item, shape->members[i].shape));
+                                    typed(item, shape->members[i].shape));
             }
         }
         return value;
@@ -157,7 +161,7 @@ json_t *cli_param_typed(json_t *value, const cli_shape *shape)
         }
         for (size_t i = 0; i < json_array_size(value); i++) {
             json_t *item = json_incref(json_array_get(value, i));
-            json_array_set_new(value, i, cli_param_typed(item, shape->element));
+            json_array_set_new(value, i, typed(item, shape->element));
         }
         return value;
     case CLI_INTEGER: {
@@ -230,7 +234,7 @@ static cli_status parse_complex(const char *option, const char *text, const cli_
         *error = format("Error parsing parameter '%s': %s", option, message);
         return CLI_USAGE;
     }
-    *out = cli_param_typed(parsed, shape);
+    *out = typed(parsed, shape);
     return CLI_OK;
 }
 
@@ -281,7 +285,7 @@ static cli_status blob_value(const char *option, const char *text, const char *b
         bytes = read;
     }
     if (!bytes) {
-        if (!cli_is_base64(text, strlen(text))) {
+        if (!is_base64(text, strlen(text))) {
             *error = format("Invalid base64: \"%s\"", text);
             return CLI_FAILED;
         }
@@ -300,8 +304,8 @@ static cli_status blob_value(const char *option, const char *text, const char *b
 }
 
 /* One argument: its paramfile contents first, then by the shape. */
-static cli_status one_value(const cli_member *member, const cli_shape *shape, const char *option,
-                            const char *value, json_t **out, char **error)
+static cli_status one_value(const cli_shape *shape, const char *option, const char *value,
+                            json_t **out, char **error)
 {
     char *contents = NULL;
     size_t size = 0;
@@ -322,7 +326,6 @@ static cli_status one_value(const cli_member *member, const cli_shape *shape, co
         status = parse_complex(option, text, shape, out, error);
     else
         status = parse_scalar(text, shape, out, error);
-    (void)member;
     free(contents);
     return status;
 }
@@ -334,7 +337,7 @@ cli_status cli_param_value(const cli_member *member, const char *option, char *c
     *out = NULL;
     *error = NULL;
     if (shape->type != CLI_LIST)
-        return one_value(member, shape, option, values[0], out, error);
+        return one_value(shape, option, values[0], out, error);
     /* Lists take several arguments; one that starts with '[' is the whole
      * list as JSON. */
     if (n_values == 1) {
@@ -359,7 +362,7 @@ cli_status cli_param_value(const cli_member *member, const char *option, char *c
         return CLI_FAILED;
     for (size_t i = 0; i < n_values; i++) {
         json_t *item;
-        cli_status status = one_value(member, shape->element, option, values[i], &item, error);
+        cli_status status = one_value(shape->element, option, values[i], &item, error);
         if (status != CLI_OK) {
             json_decref(list);
             return status;

@@ -28,12 +28,4 @@ cli_status cli_param_value(const cli_member *member, const char *option, char *c
  * prefix, with *contents malloc'ed (and *size set) or *error set. */
 int cli_param_file(const char *value, char **contents, size_t *size, char **error);
 
-/* Shorthand's strings given their member types ("1" -> 1 for integers,
- * "true" -> true, "x" -> ["x"] for lists), in place, as the AWS CLI's
- * BackCompatVisitor does. */
-json_t *cli_param_typed(json_t *value, const cli_shape *shape);
-
-/* botocore's blob check: value is base64 text; 0 if not. */
-int cli_is_base64(const char *text, size_t length);
-
 #endif

@@ -42,9 +42,8 @@ static void error_location(const parser *p, char *out, size_t size)
             spaces = p->index - i - 1;
     const char *newline = memchr(p->text + p->index, '\n', p->length - p->index);
     size_t consumed = newline ? (size_t)(newline - p->text) : p->length;
-    int n = snprintf(out, size, "%.*s\n%*s^%s", (int)consumed, p->text, (int)spaces, "",
-                     newline ? newline : "");
-    (void)n;
+    snprintf(out, size, "%.*s\n%*s^%s", (int)consumed, p->text, (int)spaces, "",
+             newline ? newline : "");
 }
 
 static _Noreturn void syntax_error(parser *p, const char *expected, const char *actual)

@@ -343,9 +343,8 @@ static int parse_operation_args(const cli_operation *op, int argc, char **argv,
         int optional_value = !strcmp(name, "--generate-cli-skeleton");
         if (!equals && !takes_none) {
             while (i + 1 < argc && !is_option(argv[i + 1]) && (takes_list || n_values == 0)) {
-                if (optional_value && strcmp(argv[i + 1], "input") &&
-                    strcmp(argv[i + 1], "yaml-input") && strcmp(argv[i + 1], "output") &&
-                    !strcmp(argv[i + 1], "help"))
+                /* --generate-cli-skeleton's value is optional ("help" follows). */
+                if (optional_value && !strcmp(argv[i + 1], "help"))
                     break;
                 values[n_values++] = argv[++i];
             }
