@@ -601,7 +601,8 @@ static int run_operation(const cli_operation *op, const global_options *g, int a
                 : args.page_size >= 0 ? "--page-size" : "--starting-token");
         status = CLI_USAGE;
     }
-    /* An explicit NextToken or MaxResults turns pagination off, as in the CLI. */
+    /* NextToken or MaxResults given (as an option or in an input file)
+     * turns pagination off, as in the CLI. */
     if (status == 0 && paginate &&
         (json_object_get(params, "NextToken") || json_object_get(params, "MaxResults")))
         paginate = 0;

@@ -52,8 +52,8 @@ def main():
     else:
         sys.exit("unknown mode " + mode)
     if vigil != aws:
-        print("vigil: " + json.dumps(vigil, indent=1, sort_keys=True, default=str))
-        print("aws:   " + json.dumps(aws, indent=1, sort_keys=True, default=str))
+        print("vigil: " + json.dumps(vigil, indent=1, sort_keys=True, default=str)[:2000])
+        print("aws:   " + json.dumps(aws, indent=1, sort_keys=True, default=str)[:2000])
         sys.exit(1)
 
 
