@@ -27,7 +27,7 @@ typedef struct parser {
     char *error;
     size_t error_size;
     jmp_buf fail;
-    json_t *made; /* a reference to every value made, so an error frees them all */
+    json_t *made; /* every value made, so an error frees them all */
 } parser;
 
 /* ------------------------------------------------------------ errors */
@@ -128,14 +128,13 @@ static _Noreturn void out_of_memory(parser *p)
     longjmp(p->fail, 1);
 }
 
-/* Takes a new value (NULL: failure) and keeps a reference in p->made; the
- * returned reference is still the caller's, to hand to a container. */
+/* Takes a new value (NULL: failure) into p->made, which owns it until the
+ * end of the parse; the pointer returned is borrowed, and containers take
+ * their own references (json_array_append, json_object_set). */
 static json_t *made(parser *p, json_t *value)
 {
-    if (!value || json_array_append(p->made, value) != 0) {
-        json_decref(value);
+    if (!value || json_array_append_new(p->made, value) != 0)
         out_of_memory(p);
-    }
     return value;
 }
 

@@ -447,6 +447,7 @@ static void render_section(FILE *out, const section *s, long max_width)
             free(line);
         }
         line_break(out, s->indent, widths, s->n_widths);
+        free(widths);
     }
 }
 
