@@ -61,7 +61,7 @@ int client_decode_token(const char *token, char **next_token, long *truncate_amo
     const json_t *amount = json_object_get(object, "boto_truncate_amount");
     if (json_is_integer(amount))
         *truncate_amount = (long)json_integer_value(amount);
-    int ok = object && json_is_object(object) && (value == NULL || *next_token);
+    int ok = json_is_object(object) && (!value || json_is_null(value) || *next_token);
     json_decref(object);
     return ok;
 }
