@@ -378,6 +378,8 @@ CONF
 )
 pass "credentials, region and output from --profile / AWS_PROFILE and the AWS files"
 
-pair delete-project delete-project --project-name idem -- delete-project --project-name pa
+A create-project --project-name gone >/dev/null
+pair delete-project delete-project --project-name idem -- delete-project --project-name gone
+same_error delete-busy 254 delete-project --project-name pv
 pass "delete-project"
 vigil_stop
