@@ -63,8 +63,13 @@ static int on_debug(CURL *curl, curl_infotype type, char *data, size_t size, voi
                          : type == CURLINFO_HEADER_IN ? "< "
                          : type == CURLINFO_TEXT      ? "* "
                                                       : NULL;
-    if (prefix)
-        fprintf(stderr, "%s%.*s", prefix, (int)size, data);
+    /* One prefix a line: curl hands over a whole header block at once. */
+    for (size_t start = 0; prefix && start < size;) {
+        const char *newline = memchr(data + start, '\n', size - start);
+        size_t end = newline ? (size_t)(newline - data) + 1 : size;
+        fprintf(stderr, "%s%.*s", prefix, (int)(end - start), data + start);
+        start = end;
+    }
     return 0;
 }
 
