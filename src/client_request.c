@@ -286,7 +286,8 @@ cli_status client_request_build(const cli_operation *operation, const json_t *pa
         }
     }
     if (!*error && !input->payload && (has_body_members || json_object_size(body))) {
-        char *text = json_dumps(body, JSON_COMPACT);
+        /* json.dumps' separators and ASCII escapes, as botocore writes it. */
+        char *text = json_dumps(body, JSON_ENSURE_ASCII);
         request->body = (uint8_t *)text;
         request->body_size = text ? strlen(text) : 0;
         if (!text || !aws_header_add(&request->headers, "Content-Type", "application/json"))
