@@ -209,20 +209,20 @@ static const char *skip_space(const char *text)
     return text;
 }
 
-static cli_status parse_json(const char *option, const char *text, json_t **out, char **error)
+static client_status parse_json(const char *option, const char *text, json_t **out, char **error)
 {
     json_error_t json_error;
     *out = json_loads(text, JSON_DECODE_ANY, &json_error);
     if (*out)
-        return CLI_OK;
+        return CLIENT_OK;
     *error = format("Error parsing parameter '%s': Invalid JSON: %s: line %d column %d\n"
                     "JSON received: %s",
                     option, json_error.text, json_error.line, json_error.column, text);
-    return CLI_USAGE;
+    return CLIENT_USAGE;
 }
 
 /* A structure (or list element structure) given as JSON or shorthand. */
-static cli_status parse_complex(const char *option, const char *text, const cli_shape *shape,
+static client_status parse_complex(const char *option, const char *text, const cli_shape *shape,
                                 json_t **out, char **error)
 {
     const char *start = skip_space(text);
@@ -232,22 +232,22 @@ static cli_status parse_complex(const char *option, const char *text, const cli_
     json_t *parsed = cli_shorthand_parse(text, message, sizeof message);
     if (!parsed) {
         *error = format("Error parsing parameter '%s': %s", option, message);
-        return CLI_USAGE;
+        return CLIENT_USAGE;
     }
     *out = typed(parsed, shape);
-    return CLI_OK;
+    return CLIENT_OK;
 }
 
 /* A scalar, as unpack_scalar_cli_arg converts it (blobs are dealt with
  * by blob_value). */
-static cli_status parse_scalar(const char *text, const cli_shape *shape, json_t **out,
+static client_status parse_scalar(const char *text, const cli_shape *shape, json_t **out,
                                char **error)
 {
     json_int_t number;
     if (shape->type == CLI_INTEGER) {
         if (!python_int(text, &number)) {
             *error = format("invalid literal for int() with base 10: '%s'", text);
-            return CLI_FAILED;
+            return CLIENT_FAILED;
         }
         *out = json_integer(number);
     } else if (shape->type == CLI_FLOAT) {
@@ -255,7 +255,7 @@ static cli_status parse_scalar(const char *text, const cli_shape *shape, json_t 
         double value = strtod(text, &end);
         if (end == text || *skip_space(end)) {
             *error = format("could not convert string to float: '%s'", text);
-            return CLI_FAILED;
+            return CLIENT_FAILED;
         }
         *out = json_real(value);
     } else {
@@ -263,15 +263,15 @@ static cli_status parse_scalar(const char *text, const cli_shape *shape, json_t 
     }
     if (!*out) {
         *error = format("the value '%s' is not UTF-8 text", text);
-        return CLI_FAILED;
+        return CLIENT_FAILED;
     }
-    return CLI_OK;
+    return CLIENT_OK;
 }
 
 /* A blob: fileb:// bytes as they are; the streaming image body from the
  * path it names; any other text must already be base64, as the AWS CLI
  * 2's default cli_binary_format (base64) wants. */
-static cli_status blob_value(const char *option, const char *text, const char *bytes,
+static client_status blob_value(const char *option, const char *text, const char *bytes,
                              size_t size, const cli_shape *shape, json_t **out, char **error)
 {
     char *read = NULL;
@@ -280,17 +280,17 @@ static cli_status blob_value(const char *option, const char *text, const char *b
         if (stat(text, &st) != 0 || !S_ISREG(st.st_mode) || !read_all(text, &read, &size)) {
             *error = format("Error parsing parameter '%s': Blob values must be a path to a file.",
                             option);
-            return CLI_USAGE;
+            return CLIENT_USAGE;
         }
         bytes = read;
     }
     if (!bytes) {
         if (!is_base64(text, strlen(text))) {
             *error = format("Invalid base64: \"%s\"", text);
-            return CLI_FAILED;
+            return CLIENT_FAILED;
         }
         *out = json_string(text);
-        return CLI_OK;
+        return CLIENT_OK;
     }
     char *encoded = base64_encode_alloc((const uint8_t *)bytes, size);
     free(read);
@@ -298,13 +298,13 @@ static cli_status blob_value(const char *option, const char *text, const char *b
     free(encoded);
     if (!*out) {
         *error = format("out of memory reading %s", option);
-        return CLI_FAILED;
+        return CLIENT_FAILED;
     }
-    return CLI_OK;
+    return CLIENT_OK;
 }
 
 /* One argument: its paramfile contents first, then by the shape. */
-static cli_status one_value(const cli_shape *shape, const char *option, const char *value,
+static client_status one_value(const cli_shape *shape, const char *option, const char *value,
                             json_t **out, char **error)
 {
     char *contents = NULL;
@@ -314,12 +314,12 @@ static cli_status one_value(const cli_shape *shape, const char *option, const ch
             char *message = format("Error parsing parameter '%s': %s", option, *error);
             free(*error);
             *error = message;
-            return CLI_USAGE;
+            return CLIENT_USAGE;
         }
     }
     int binary = contents && strncmp(value, "fileb://", 8) == 0;
     const char *text = contents ? contents : value;
-    cli_status status;
+    client_status status;
     if (shape->type == CLI_BLOB)
         status = blob_value(option, text, binary ? contents : NULL, size, shape, out, error);
     else if (is_complex(shape))
@@ -330,7 +330,7 @@ static cli_status one_value(const cli_shape *shape, const char *option, const ch
     return status;
 }
 
-cli_status cli_param_value(const cli_member *member, const char *option, char *const *values,
+client_status cli_param_value(const cli_member *member, const char *option, char *const *values,
                            size_t n_values, json_t **out, char **error)
 {
     const cli_shape *shape = member->shape;
@@ -347,11 +347,11 @@ cli_status cli_param_value(const cli_member *member, const char *option, char *c
             char *message = format("Error parsing parameter '%s': %s", option, *error);
             free(*error);
             *error = message;
-            return CLI_USAGE;
+            return CLIENT_USAGE;
         }
         const char *text = contents ? contents : values[0];
         if (*skip_space(text) == '[') {
-            cli_status status = parse_json(option, text, out, error);
+            client_status status = parse_json(option, text, out, error);
             free(contents);
             return status;
         }
@@ -359,16 +359,16 @@ cli_status cli_param_value(const cli_member *member, const char *option, char *c
     }
     json_t *list = json_array();
     if (!list)
-        return CLI_FAILED;
+        return CLIENT_FAILED;
     for (size_t i = 0; i < n_values; i++) {
         json_t *item;
-        cli_status status = one_value(shape->element, option, values[i], &item, error);
-        if (status != CLI_OK) {
+        client_status status = one_value(shape->element, option, values[i], &item, error);
+        if (status != CLIENT_OK) {
             json_decref(list);
             return status;
         }
         json_array_append_new(list, item);
     }
     *out = list;
-    return CLI_OK;
+    return CLIENT_OK;
 }

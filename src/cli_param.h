@@ -12,16 +12,16 @@
 
 #include <jansson.h>
 
-typedef enum cli_status {
-    CLI_OK = 0,
-    CLI_USAGE = 252,   /* the AWS CLI's exit code for bad parameters */
-    CLI_FAILED = 255,  /* the AWS CLI's exit code for anything else */
-} cli_status;
+typedef enum client_status {
+    CLIENT_OK = 0,
+    CLIENT_USAGE = 252,   /* the AWS CLI's exit code for bad parameters */
+    CLIENT_FAILED = 255,  /* the AWS CLI's exit code for anything else */
+} client_status;
 
 /* *out gets a new reference; on failure *error a malloc'ed message
  * ("Error parsing parameter '--output-config': ...").  A blob member's
  * value becomes the base64 of its bytes. */
-cli_status cli_param_value(const cli_member *member, const char *option, char *const *values,
+client_status cli_param_value(const cli_member *member, const char *option, char *const *values,
                            size_t n_values, json_t **out, char **error);
 
 /* Reads a file:// (text) or fileb:// (bytes) value; 1 when value had such a

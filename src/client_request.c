@@ -234,7 +234,7 @@ static uint8_t *decode_base64(const char *text, size_t *size)
     return bytes;
 }
 
-cli_status client_request_build(const cli_operation *operation, const json_t *params,
+client_status client_request_build(const cli_operation *operation, const json_t *params,
                                 client_request *request, char **error)
 {
     memset(request, 0, sizeof *request);
@@ -298,9 +298,9 @@ cli_status client_request_build(const cli_operation *operation, const json_t *pa
         *error = format("out of memory");
     if (*error) {
         client_request_free(request);
-        return CLI_FAILED;
+        return CLIENT_FAILED;
     }
-    return CLI_OK;
+    return CLIENT_OK;
 }
 
 void client_request_free(client_request *request)

@@ -22,8 +22,8 @@ typedef struct client_request {
 } client_request;
 
 /* Fills request from validated params (blobs as base64, timestamps as
- * text); CLI_FAILED with *error (malloc'ed) on a bad timestamp or base64. */
-cli_status client_request_build(const cli_operation *operation, const json_t *params,
+ * text); CLIENT_FAILED with *error (malloc'ed) on a bad timestamp or base64. */
+client_status client_request_build(const cli_operation *operation, const json_t *params,
                                 client_request *request, char **error);
 void client_request_free(client_request *request);
 

@@ -76,7 +76,7 @@ static int usage_error(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fprintf(stderr, "\n");
-    return CLI_USAGE;
+    return CLIENT_USAGE;
 }
 
 /* argparse's invalid-choice error as the AWS CLI words it: the choices two
@@ -385,7 +385,7 @@ static int parse_operation_args(const cli_operation *op, int argc, char **argv,
             if (!ok) {
                 free(values);
                 free_args(args);
-                return CLI_USAGE;
+                return CLIENT_USAGE;
             }
         }
         if (!known) {
@@ -464,7 +464,7 @@ static int parse_operation_args(const cli_operation *op, int argc, char **argv,
                         "  vigil lookoutvision <command> help\n\n"
                         "Unknown options: %s\n",
                 unknown);
-        return CLI_USAGE;
+        return CLIENT_USAGE;
     }
     return 0;
 }
@@ -495,14 +495,14 @@ static int build_params(const operation_args *args, json_t **params)
     if (args->cli_input_json || args->cli_input_yaml) {
         if (args->cli_input_json && args->cli_input_yaml) {
             fprintf(stderr, "\nOnly one --cli-input-json or --cli-input-yaml may be given.\n");
-            return CLI_USAGE;
+            return CLIENT_USAGE;
         }
         *params = args->cli_input_json ? cli_input_load(args->cli_input_json, 0, &error)
                                        : cli_input_load(args->cli_input_yaml, 1, &error);
         if (!*params) {
             fprintf(stderr, "\n%s\n", error ? error : "out of memory");
             free(error);
-            return CLI_USAGE;
+            return CLIENT_USAGE;
         }
     } else {
         *params = json_object();
@@ -512,15 +512,15 @@ static int build_params(const operation_args *args, json_t **params)
         char option[256];
         snprintf(option, sizeof option, "%.*s", (int)strcspn(given->name, "="), given->name);
         json_t *value;
-        cli_status status;
+        client_status status;
         if (given->member->shape->type == CLI_BOOLEAN) {
             value = json_boolean(!strcmp(given->values[0], "true"));
-            status = CLI_OK;
+            status = CLIENT_OK;
         } else {
             status = cli_param_value(given->member, option, given->values, given->n_values,
                                      &value, &error);
         }
-        if (status != CLI_OK) {
+        if (status != CLIENT_OK) {
             fprintf(stderr, "\n%s\n", error ? error : "out of memory");
             free(error);
             json_decref(*params);
@@ -599,7 +599,7 @@ static int run_operation(const cli_operation *op, const global_options *g, int a
         fprintf(stderr, "\nCannot specify --no-paginate along with pagination arguments: %s\n",
                 args.max_items >= 0 ? "--max-items"
                 : args.page_size >= 0 ? "--page-size" : "--starting-token");
-        status = CLI_USAGE;
+        status = CLIENT_USAGE;
     }
     /* NextToken or MaxResults given (as an option or in an input file)
      * turns pagination off, as in the CLI. */
@@ -618,7 +618,7 @@ static int run_operation(const cli_operation *op, const global_options *g, int a
     if (invalid) {
         fprintf(stderr, "\n%s\n", invalid);
         free(invalid);
-        status = CLI_USAGE;
+        status = CLIENT_USAGE;
     }
     aws_settings settings = {0};
     const char *format = g->output;
@@ -629,7 +629,7 @@ static int run_operation(const cli_operation *op, const global_options *g, int a
         if (bad) {
             fprintf(stderr, "\n%s\n", bad);
             free(bad);
-            status = CLI_USAGE;
+            status = CLIENT_USAGE;
         } else {
             output_json(stdout, sample);
         }
@@ -710,7 +710,7 @@ int cmd_lookoutvision(int argc, char **argv)
         int taken = take_global(argc, argv, &i, &g);
         if (taken < 0) {
             free(rest);
-            return CLI_USAGE;
+            return CLIENT_USAGE;
         }
         if (taken)
             continue;

@@ -92,11 +92,11 @@ static const cli_member *member(const char *command, const char *name)
 }
 
 static json_t *value_of(const char *command, const char *name, char **values, size_t n,
-                        cli_status expected_status, char **error)
+                        client_status expected_status, char **error)
 {
     json_t *out = NULL;
     *error = NULL;
-    cli_status status = cli_param_value(member(command, name), "--x", values, n, &out, error);
+    client_status status = cli_param_value(member(command, name), "--x", values, n, &out, error);
     assert_int_equal(status, expected_status);
     return out;
 }
@@ -106,44 +106,44 @@ static void test_param_values(void **state)
     (void)state;
     char *error;
     char *tags[] = {"Key=a,Value=b", "Key=c,Value='d, e'"};
-    json_t *v = value_of("tag-resource", "Tags", tags, 2, CLI_OK, &error);
+    json_t *v = value_of("tag-resource", "Tags", tags, 2, CLIENT_OK, &error);
     assert_json(v, "[{\"Key\": \"a\", \"Value\": \"b\"}, {\"Key\": \"c\", \"Value\": \"d, e\"}]");
     json_decref(v);
     char *json_tags[] = {"[{\"Key\": \"j\", \"Value\": \"1\"}]"};
-    v = value_of("tag-resource", "Tags", json_tags, 1, CLI_OK, &error);
+    v = value_of("tag-resource", "Tags", json_tags, 1, CLIENT_OK, &error);
     assert_json(v, "[{\"Key\": \"j\", \"Value\": \"1\"}]");
     json_decref(v);
     char *keys[] = {"a", "b c"};
-    v = value_of("untag-resource", "TagKeys", keys, 2, CLI_OK, &error);
+    v = value_of("untag-resource", "TagKeys", keys, 2, CLIENT_OK, &error);
     assert_json(v, "[\"a\", \"b c\"]");
     json_decref(v);
     char *config[] = {"S3Location={Bucket=b,Prefix=p/}"};
-    v = value_of("create-model", "OutputConfig", config, 1, CLI_OK, &error);
+    v = value_of("create-model", "OutputConfig", config, 1, CLIENT_OK, &error);
     assert_json(v, "{\"S3Location\": {\"Bucket\": \"b\", \"Prefix\": \"p/\"}}");
     json_decref(v);
     /* Shorthand scalars take their member's type. */
     char *greengrass[] = {"Greengrass={TargetPlatform={Os=LINUX,Arch=X86_64},ComponentName=c,"
                           "S3OutputLocation={Bucket=b}}"};
-    v = value_of("start-model-packaging-job", "Configuration", greengrass, 1, CLI_OK, &error);
+    v = value_of("start-model-packaging-job", "Configuration", greengrass, 1, CLIENT_OK, &error);
     assert_json(v, "{\"Greengrass\": {\"TargetPlatform\": {\"Os\": \"LINUX\", \"Arch\": "
                    "\"X86_64\"}, \"ComponentName\": \"c\", \"S3OutputLocation\": "
                    "{\"Bucket\": \"b\"}}}");
     json_decref(v);
     char *units[] = {"3"};
-    v = value_of("start-model", "MinInferenceUnits", units, 1, CLI_OK, &error);
+    v = value_of("start-model", "MinInferenceUnits", units, 1, CLIENT_OK, &error);
     assert_json(v, "3");
     json_decref(v);
     char *bad_units[] = {"x"};
-    assert_null(value_of("start-model", "MinInferenceUnits", bad_units, 1, CLI_FAILED, &error));
+    assert_null(value_of("start-model", "MinInferenceUnits", bad_units, 1, CLIENT_FAILED, &error));
     assert_string_equal(error, "invalid literal for int() with base 10: 'x'");
     free(error);
     char *bad_shorthand[] = {"S3Location={Bucket=b"};
-    assert_null(value_of("create-model", "OutputConfig", bad_shorthand, 1, CLI_USAGE, &error));
+    assert_null(value_of("create-model", "OutputConfig", bad_shorthand, 1, CLIENT_USAGE, &error));
     assert_string_equal(error, "Error parsing parameter '--x': Expected: ',', received: 'EOF' "
                                "for input:\nS3Location={Bucket=b\n                    ^");
     free(error);
     char *bad_base64[] = {"not base64!"};
-    assert_null(value_of("update-dataset-entries", "Changes", bad_base64, 1, CLI_FAILED,
+    assert_null(value_of("update-dataset-entries", "Changes", bad_base64, 1, CLIENT_FAILED,
                          &error));
     assert_string_equal(error, "Invalid base64: \"not base64!\"");
     free(error);
@@ -163,24 +163,24 @@ static void test_param_files(void **state)
     snprintf(file, sizeof file, "file://%s", path);
     snprintf(missing, sizeof missing, "file://%s.missing", path);
     char *changes[] = {fileb};
-    json_t *v = value_of("update-dataset-entries", "Changes", changes, 1, CLI_OK, &error);
+    json_t *v = value_of("update-dataset-entries", "Changes", changes, 1, CLIENT_OK, &error);
     assert_json(v, "\"eyJhIjoxfQo=\""); /* base64 of the file's bytes */
     json_decref(v);
     char *description[] = {file};
-    v = value_of("create-model", "Description", description, 1, CLI_OK, &error);
+    v = value_of("create-model", "Description", description, 1, CLIENT_OK, &error);
     assert_json(v, "\"{\\\"a\\\":1}\\n\"");
     json_decref(v);
     char *body[] = {path};
-    v = value_of("detect-anomalies", "Body", body, 1, CLI_OK, &error);
+    v = value_of("detect-anomalies", "Body", body, 1, CLIENT_OK, &error);
     assert_json(v, "\"eyJhIjoxfQo=\"");
     json_decref(v);
     char *absent[] = {missing};
-    assert_null(value_of("create-model", "Description", absent, 1, CLI_USAGE, &error));
+    assert_null(value_of("create-model", "Description", absent, 1, CLIENT_USAGE, &error));
     assert_non_null(strstr(error, "Unable to load paramfile file://"));
     assert_non_null(strstr(error, "[Errno 2] No such file or directory"));
     free(error);
     char *no_image[] = {missing + 7};
-    assert_null(value_of("detect-anomalies", "Body", no_image, 1, CLI_USAGE, &error));
+    assert_null(value_of("detect-anomalies", "Body", no_image, 1, CLIENT_USAGE, &error));
     assert_string_equal(error,
                         "Error parsing parameter '--x': Blob values must be a path to a file.");
     free(error);

@@ -50,7 +50,7 @@ static void sign(const char *command, const char *params_json, client_request *r
     assert_non_null(params);
     char *error = NULL;
     assert_int_equal(client_request_build(cli_find_operation(command), params, request, &error),
-                     CLI_OK);
+                     CLIENT_OK);
     json_decref(params);
     memset(sent, 0, sizeof *sent);
     assert_true(aws_header_add(sent, "host", "localhost:8080"));
@@ -144,7 +144,7 @@ static void test_query_and_labels(void **state)
                                 0, NULL);
     assert_int_equal(client_request_build(cli_find_operation("list-dataset-entries"), params,
                                           &request, &error),
-                     CLI_OK);
+                     CLIENT_OK);
     assert_string_equal(request.query, "labeled=false&createdAfter=2020-06-23T00%3A00%3A00Z");
     client_request_free(&request);
     json_decref(params);
@@ -153,7 +153,7 @@ static void test_query_and_labels(void **state)
                         0, NULL);
     assert_int_equal(client_request_build(cli_find_operation("untag-resource"), params,
                                           &request, &error),
-                     CLI_OK);
+                     CLIENT_OK);
     assert_string_equal(request.path,
                         "/2020-11-20/tags/arn%3Aaws%3Alookoutvision%3Aus-east-1%3A1%3Amodel%2Fp%2F1");
     assert_string_equal(request.query, "tagKeys=a&tagKeys=b%20c");
@@ -164,7 +164,7 @@ static void test_query_and_labels(void **state)
                         0, NULL);
     assert_int_equal(client_request_build(cli_find_operation("list-dataset-entries"), params,
                                           &request, &error),
-                     CLI_FAILED);
+                     CLIENT_FAILED);
     assert_non_null(strstr(error, "Invalid timestamp"));
     free(error);
     json_decref(params);
