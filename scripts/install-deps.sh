@@ -15,6 +15,8 @@ packages=(
   libcmocka-dev
   # service (vigil serve): HTTP server, metadata store, SigV4 and hashes
   libmicrohttpd-dev libsqlite3-dev libssl-dev
+  # client (vigil lookoutvision): HTTP(S) and YAML input
+  libcurl4-openssl-dev libyaml-dev
   # service integration tests: Debian's aws CLI and boto3 (called by path,
   # /usr/bin/aws and /usr/bin/python3, whatever else is on PATH), and curl
   awscli python3-boto3 curl

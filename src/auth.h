@@ -69,4 +69,14 @@ typedef struct auth_identity {
 auth_result sigv4_verify(const http_request *request, const keyring *ring, time_t now,
                          auth_identity *identity, char *message, size_t message_size);
 
+/* The SigV4 signature (64 lower-case hex digits) of a request, computed as
+ * the verifier computes it: the canonical request of its method, path and
+ * query as sent, the headers named in signed_headers (lower case, sorted,
+ * ';'-separated) and payload_hash, signed with secret in the scope of
+ * timestamp's date (YYYYMMDDTHHMMSSZ), region and service.  The client's
+ * signer (aws_sign.c) uses it; 0 on a malformed query or no memory. */
+int sigv4_signature(const http_request *request, const char *signed_headers,
+                    const char *timestamp, const char *region, const char *service,
+                    const char *payload_hash, const char *secret, char out[65]);
+
 #endif

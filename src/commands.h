@@ -12,5 +12,6 @@ int cmd_detect(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_kms(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
+int cmd_lookoutvision(int argc, char **argv);
 
 #endif

@@ -10,14 +10,15 @@ static void usage(FILE *to)
 {
     fprintf(to, "usage: vigil <command> [options]\n\n"
                 "commands:\n"
-                "  backbone   import and run pretrained backbone networks\n"
-                "  train      train an anomaly model on local images\n"
-                "  evaluate   test a model on labelled local images\n"
-                "  detect     run a model on image files\n"
-                "  serve      run the Lookout for Vision API and S3 endpoint\n"
-                "  kms        create, list, disable and enable the service's KMS keys\n"
-                "  keys       manage the service's access keys and their policies\n"
-                "  version    print the version\n\n"
+                "  backbone       import and run pretrained backbone networks\n"
+                "  train          train an anomaly model on local images\n"
+                "  evaluate       test a model on labelled local images\n"
+                "  detect         run a model on image files\n"
+                "  serve          run the Lookout for Vision API and S3 endpoint\n"
+                "  kms            create, list, disable and enable the service's KMS keys\n"
+                "  keys           manage the service's access keys and their policies\n"
+                "  lookoutvision  the Lookout for Vision client (as aws lookoutvision)\n"
+                "  version        print the version\n\n"
                 "Run 'vigil <command> --help' for a command's options.\n");
 }
 
@@ -42,6 +43,8 @@ int main(int argc, char **argv)
         return cmd_kms(argc - 1, argv + 1);
     if (!strcmp(command, "keys"))
         return cmd_keys(argc - 1, argv + 1);
+    if (!strcmp(command, "lookoutvision"))
+        return cmd_lookoutvision(argc - 1, argv + 1);
     if (!strcmp(command, "version") || !strcmp(command, "--version")) {
         printf("vigil %s\n", VIGIL_VERSION);
         return 0;

@@ -861,18 +861,27 @@ static int build_string_to_sign(const sigv4_claim *claim, const strbuf *canonica
     return !sts->failed;
 }
 
+/* The signature of the request under the claim: canonical request, string
+ * to sign, HMAC chain.  Shared by the verifier and sigv4_signature (the
+ * client's signer), so both canonicalise the same way.  0 without memory. */
+static int sign_claim(const http_request *request, query_list *query, const sigv4_claim *claim,
+                      const char *secret, const char *payload, char out[65])
+{
+    strbuf canonical = {0}, sts = {0};
+    int built = build_canonical_request(request, query, claim, payload, &canonical) &&
+                build_string_to_sign(claim, &canonical, &sts) &&
+                compute_signature(secret, claim, sts.data, out);
+    free(canonical.data);
+    free(sts.data);
+    return built;
+}
+
 static auth_result check_signature(const http_request *request, query_list *query,
                                    const sigv4_claim *claim, const char *secret,
                                    const char *payload, char *message, size_t message_size)
 {
-    strbuf canonical = {0}, sts = {0};
     char expected[65];
-    int built = build_canonical_request(request, query, claim, payload, &canonical) &&
-                build_string_to_sign(claim, &canonical, &sts) &&
-                compute_signature(secret, claim, sts.data, expected);
-    free(canonical.data);
-    free(sts.data);
-    if (!built)
+    if (!sign_claim(request, query, claim, secret, payload, expected))
         return fail(message, message_size, AUTH_MALFORMED,
                     "Out of memory while checking the request signature.");
     if (CRYPTO_memcmp(expected, claim->signature, 64) != 0)
@@ -880,6 +889,26 @@ static auth_result check_signature(const http_request *request, query_list *quer
                     strcmp(claim->service, "s3") == 0 ? bad_signature_message_s3
                                                       : bad_signature_message);
     return AUTH_OK;
+}
+
+int sigv4_signature(const http_request *request, const char *signed_headers,
+                    const char *timestamp, const char *region, const char *service,
+                    const char *payload_hash, const char *secret, char out[65])
+{
+    sigv4_claim claim = {0};
+    if (strlen(timestamp) != 16 || strlen(region) >= sizeof claim.region ||
+        strlen(service) >= sizeof claim.service)
+        return 0;
+    memcpy(claim.timestamp, timestamp, 17);
+    memcpy(claim.scope_date, timestamp, 8);
+    snprintf(claim.region, sizeof claim.region, "%s", region);
+    snprintf(claim.service, sizeof claim.service, "%s", service);
+    claim.signed_headers = (char *)signed_headers; /* read only here */
+    query_list query = {0};
+    int ok = query_parse(request->query ? request->query : "", &query) &&
+             sign_claim(request, &query, &claim, secret, payload_hash, out);
+    query_free(&query);
+    return ok;
 }
 
 /* ------------------------------------------------------------- verify */
