@@ -20,6 +20,8 @@ packages=(
   awscli python3-boto3 curl
   # backbone set-up (npm brings the weights package) and TF.js parity tests
   nodejs
+  # HTTP load generator of the DetectAnomalies benchmark (bench/detect_http.sh)
+  wrk
   # the web console's browser test (tests/browser/, driven by playwright-core)
   chromium
 )

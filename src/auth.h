@@ -10,9 +10,11 @@
 #ifndef VIGIL_AUTH_H
 #define VIGIL_AUTH_H
 
+#include "access_policy.h"
 #include "http.h"
 #include "vigil.h"
 
+#include <jansson.h>
 #include <time.h>
 
 typedef struct keyring keyring;
@@ -21,10 +23,27 @@ typedef struct keyring keyring;
  * caller to print the new root key once. */
 vgl_status keyring_open(const char *data_dir, keyring **out, int *created_root, vgl_error *err);
 void keyring_free(keyring *ring);
-/* The secret of an access key, or NULL. */
-const char *keyring_secret(const keyring *ring, const char *access_key_id);
+/* Copies the secret of an access key into out; 0 when the key is unknown.
+ * Keys added or removed in keys.json since the last call are seen. */
+int keyring_secret(const keyring *ring, const char *access_key_id, char *out, size_t size);
+/* Whether the key may perform action on resource: the root key may do
+ * everything, another key what its policy allows (nothing without one). */
+access_decision keyring_authorize(const keyring *ring, const char *access_key_id,
+                                  const char *action, const char *resource);
+int keyring_is_root(const keyring *ring, const char *access_key_id);
 const char *keyring_root_access_key(const keyring *ring);
 const char *keyring_root_secret(const keyring *ring);
+
+/* For `vigil keys`: keys.json as a document (NULL when there is none; a
+ * file other users may read is refused), its atomic 0600 replacement, a new
+ * key pair ("VK" and 18 of A-Z0-9; 40 alphanumerics) and the id rule. */
+#define KEYRING_ACCESS_KEY_LENGTH 20
+#define KEYRING_SECRET_LENGTH 40
+vgl_status keyring_file_read(const char *data_dir, json_t **doc, vgl_error *err);
+vgl_status keyring_file_write(const char *data_dir, const json_t *doc, vgl_error *err);
+vgl_status keyring_generate_pair(char id[KEYRING_ACCESS_KEY_LENGTH + 1],
+                                 char secret[KEYRING_SECRET_LENGTH + 1], vgl_error *err);
+int keyring_valid_access_key(const char *id);
 
 typedef enum auth_result {
     AUTH_OK = 0,

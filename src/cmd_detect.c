@@ -9,7 +9,6 @@
 #include "error.h"
 #include "offline_cli.h"
 
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,29 +33,19 @@ static void usage(FILE *to)
 /* Returns -1 to go on, or the exit code. */
 static int parse_args(int argc, char **argv, detect_args *a)
 {
-    enum { MODEL = 256, MASK_DIR, THREADS, HELP };
-    static const struct option options[] = {{"model", required_argument, 0, MODEL},
-                                            {"mask-dir", required_argument, 0, MASK_DIR},
-                                            {"threads", required_argument, 0, THREADS},
-                                            {"help", no_argument, 0, HELP},
-                                            {0, 0, 0, 0}};
     *a = (detect_args){.threads = cli_default_threads()};
-    opterr = 0;
-    int opt;
-    while ((opt = getopt_long(argc, argv, ":", options, NULL)) != -1) {
-        switch (opt) {
-        case MODEL: a->model = optarg; break;
-        case MASK_DIR: a->mask_dir = optarg; break;
-        case THREADS:
-            if (cli_parse_int("detect", "--threads", optarg, 1, &a->threads))
-                return CLI_USAGE;
-            break;
-        case HELP: usage(stdout); return 0;
-        default: return cli_option_error("detect", opt, argv);
-        }
-    }
-    a->images = argv + optind;
-    a->n_images = argc - optind;
+    const cli_option options[] = {
+        {"model", CLI_TEXT, &a->model, 0},
+        {"mask-dir", CLI_TEXT, &a->mask_dir, 0},
+        {"threads", CLI_INT, &a->threads, 1},
+    };
+    int first_image;
+    int code = cli_parse_options("detect", argc, argv, options, sizeof options / sizeof *options,
+                                 usage, &first_image);
+    if (code != -1)
+        return code;
+    a->images = argv + first_image;
+    a->n_images = argc - first_image;
     const char *problem = !a->model      ? "--model is required"
                           : !a->n_images ? "no images given"
                                          : NULL;

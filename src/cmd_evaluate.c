@@ -7,7 +7,6 @@
 #include "commands.h"
 #include "offline_cli.h"
 
-#include <getopt.h>
 #include <stdio.h>
 
 typedef struct evaluate_args {
@@ -52,47 +51,22 @@ static int check_args(const evaluate_args *a)
 /* Returns -1 to go on, or the exit code. */
 static int parse_args(int argc, char **argv, evaluate_args *a)
 {
-    enum { MODEL = 256, MANIFEST, ROOT, FOLDER, OUTPUT_DIR, THREADS, PROJECT_NAME, MODEL_VERSION,
-           HELP };
-    static const struct option options[] = {
-        {"model", required_argument, 0, MODEL},
-        {"manifest", required_argument, 0, MANIFEST},
-        {"root", required_argument, 0, ROOT},
-        {"folder", required_argument, 0, FOLDER},
-        {"output-dir", required_argument, 0, OUTPUT_DIR},
-        {"threads", required_argument, 0, THREADS},
-        {"project-name", required_argument, 0, PROJECT_NAME},
-        {"model-version", required_argument, 0, MODEL_VERSION},
-        {"help", no_argument, 0, HELP},
-        {0, 0, 0, 0}};
     *a = (evaluate_args){.output_dir = ".", .project_name = "vigil", .model_version = 1,
                          .threads = cli_default_threads()};
-    opterr = 0;
-    int opt;
-    while ((opt = getopt_long(argc, argv, ":", options, NULL)) != -1) {
-        switch (opt) {
-        case MODEL: a->model = optarg; break;
-        case MANIFEST: a->manifest = optarg; break;
-        case ROOT: a->root = optarg; break;
-        case FOLDER: a->folder = optarg; break;
-        case OUTPUT_DIR: a->output_dir = optarg; break;
-        case PROJECT_NAME: a->project_name = optarg; break;
-        case THREADS:
-            if (cli_parse_int("evaluate", "--threads", optarg, 1, &a->threads))
-                return CLI_USAGE;
-            break;
-        case MODEL_VERSION:
-            if (cli_parse_int("evaluate", "--model-version", optarg, 1, &a->model_version))
-                return CLI_USAGE;
-            break;
-        case HELP: usage(stdout); return 0;
-        default: return cli_option_error("evaluate", opt, argv);
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "vigil evaluate: unexpected argument '%s'\n", argv[optind]);
-        return CLI_USAGE;
-    }
+    const cli_option options[] = {
+        {"model", CLI_TEXT, &a->model, 0},
+        {"manifest", CLI_TEXT, &a->manifest, 0},
+        {"root", CLI_TEXT, &a->root, 0},
+        {"folder", CLI_TEXT, &a->folder, 0},
+        {"output-dir", CLI_TEXT, &a->output_dir, 0},
+        {"threads", CLI_INT, &a->threads, 1},
+        {"project-name", CLI_TEXT, &a->project_name, 0},
+        {"model-version", CLI_INT, &a->model_version, 1},
+    };
+    int code = cli_parse_options("evaluate", argc, argv, options,
+                                 sizeof options / sizeof *options, usage, NULL);
+    if (code != -1)
+        return code;
     return check_args(a) ? CLI_USAGE : -1;
 }
 

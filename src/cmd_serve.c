@@ -3,18 +3,23 @@
  * endpoint on one port, over a data directory that holds the access keys,
  * the objects (DATA/objects) and the metadata store.
  *
- * It opens the three stores, starts the HTTP server (http_server.c), prints
+ * It opens the three stores, hosts again the models that were hosted when
+ * it last stopped, starts the HTTP server (http_server.c), prints
  * the endpoint (and, on a first start, the root key with the commands that
  * point the aws CLI at it), then sleeps in sigwait until SIGINT or SIGTERM
  * and closes everything in reverse order.
  */
+#include "background_jobs.h"
+#include "cli_options.h"
 #include "commands.h"
-#include "dataset_import.h"
+#include "detect_metrics.h"
 #include "error.h"
 #include "http_server.h"
 #include "offline_cli.h"
 #include "model_hosting.h"
+#include "model_hosting_start.h"
 #include "model_training.h"
+#include "sealed_model.h"
 #include "store.h"
 
 #include <errno.h>
@@ -37,6 +42,7 @@ typedef struct serve_args {
     const char *data_dir, *region, *account_id;
     int threads;
     size_t max_body;
+    int no_metrics;
     const char *console_dir;
 } serve_args;
 
@@ -44,7 +50,8 @@ static void usage(FILE *to)
 {
     fprintf(to,
             "usage: vigil serve --data DIR [--listen HOST:PORT] [--region R] [--account-id ID]\n"
-            "                   [--threads N] [--max-body BYTES] [--console-dir DIR]\n\n"
+            "                   [--threads N] [--max-body BYTES] [--no-metrics]\n"
+            "                   [--console-dir DIR]\n\n"
             "Serves the Lookout for Vision API (under /2020-11-20/) and an S3-compatible\n"
             "endpoint on one port, with everything kept in DIR.  Requests are signed with\n"
             "AWS Signature Version 4; the root key comes from VIGIL_ROOT_ACCESS_KEY_ID and\n"
@@ -58,6 +65,7 @@ static void usage(FILE *to)
             ")\n"
             "  --threads N         HTTP worker threads (default: twice the cores, at least 4)\n"
             "  --max-body BYTES    largest request body accepted (default 67108864)\n"
+            "  --no-metrics        no unauthenticated GET /metrics (Prometheus counters)\n"
             "  --console-dir DIR   the web console's files, served at /console/\n"
             "                      (default " VIGIL_CONSOLE_DIR ")\n");
 }
@@ -117,13 +125,14 @@ static int fail_usage(const char *problem)
 /* Returns -1 to go on, or the exit code. */
 static int parse_args(int argc, char **argv, serve_args *a)
 {
-    enum { LISTEN = 256, DATA, REGION, ACCOUNT, THREADS, MAX_BODY, CONSOLE_DIR, HELP };
+    enum { LISTEN = 256, DATA, REGION, ACCOUNT, THREADS, MAX_BODY, NO_METRICS, CONSOLE_DIR, HELP };
     static const struct option options[] = {{"listen", required_argument, 0, LISTEN},
                                             {"data", required_argument, 0, DATA},
                                             {"region", required_argument, 0, REGION},
                                             {"account-id", required_argument, 0, ACCOUNT},
                                             {"threads", required_argument, 0, THREADS},
                                             {"max-body", required_argument, 0, MAX_BODY},
+                                            {"no-metrics", no_argument, 0, NO_METRICS},
                                             {"console-dir", required_argument, 0, CONSOLE_DIR},
                                             {"help", no_argument, 0, HELP},
                                             {0, 0, 0, 0}};
@@ -159,6 +168,7 @@ static int parse_args(int argc, char **argv, serve_args *a)
             if (parse_max_body(optarg, &a->max_body))
                 return fail_usage("--max-body wants a positive number of bytes");
             break;
+        case NO_METRICS: a->no_metrics = 1; break;
         case CONSOLE_DIR: a->console_dir = optarg; break;
         case HELP: usage(stdout); return 0;
         default: return cli_option_error("serve", opt, argv);
@@ -221,6 +231,8 @@ static vgl_status stores_open(const serve_args *a, service *svc, int *created_ro
         return status;
     status = metadata_store_open(a->data_dir, &svc->store, err);
     model_training_clean(a->data_dir); /* snapshots of trainings a kill cut short */
+    if (status == VGL_OK)
+        status = detect_metrics_create(&svc->metrics, err);
     /* the hosted models (StartModel) live in memory, owned by the service */
     return status == VGL_OK ? model_registry_create(&svc->models, err) : status;
 }
@@ -228,6 +240,7 @@ static vgl_status stores_open(const serve_args *a, service *svc, int *created_ro
 static void stores_close(service *svc)
 {
     model_registry_free(svc->models); /* unhosts every model still hosted */
+    detect_metrics_free(svc->metrics);
     if (svc->store)
         metadata_store_close(svc->store);
     if (svc->blobs)
@@ -255,7 +268,9 @@ int cmd_serve(int argc, char **argv)
                    .region = a.region,
                    .account_id = a.account_id,
                    .max_body_bytes = a.max_body,
+                   .metrics_endpoint = !a.no_metrics,
                    .console_dir = a.console_dir};
+    sealed_model_use_ring(&(kms_ring){a.data_dir, a.region, a.account_id}); /* hosting */
     vgl_error err = {0};
     int created_root = 0;
     if (stores_open(&a, &svc, &created_root, &err) != VGL_OK) {
@@ -270,6 +285,9 @@ int cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     /* A client that hangs up mid-response must not kill the server. */
     signal(SIGPIPE, SIG_IGN);
+    /* before the first request, so the models are HOSTED when it comes, and
+     * after the mask, which the units' threads inherit */
+    model_hosting_restore(&svc);
     http_server *server = NULL;
     if (http_server_start(&svc, a.host, a.port, (unsigned)a.threads, &server, &err) != VGL_OK) {
         fprintf(stderr, "vigil serve: %s\n", err.message);
@@ -283,8 +301,8 @@ int cmd_serve(int argc, char **argv)
     printf("vigil serve: %s received, stopping\n", strsignal(signal_number));
     fflush(stdout);
     http_server_stop(server);
-    dataset_jobs_drain(); /* imports still running stop before the store closes */
-    model_training_drain(); /* so do trainings (failed as interrupted on the next start) */
+    /* imports and trainings still running stop before the stores close */
+    background_jobs_drain();
     stores_close(&svc);
     return 0;
 }

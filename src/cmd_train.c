@@ -9,7 +9,6 @@
 #include "commands.h"
 #include "offline_cli.h"
 
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -67,53 +66,25 @@ static int check_args(const train_args *a)
 /* Returns -1 to go on, or the exit code. */
 static int parse_args(int argc, char **argv, train_args *a)
 {
-    enum { MANIFEST = 256, ROOT, FOLDER, TEST_MANIFEST, TEST_FOLDER, OUTPUT, BACKBONE, THREADS,
-           EVALUATION_DIR, PROJECT_NAME, MODEL_VERSION, HELP };
-    static const struct option options[] = {
-        {"manifest", required_argument, 0, MANIFEST},
-        {"root", required_argument, 0, ROOT},
-        {"folder", required_argument, 0, FOLDER},
-        {"test-manifest", required_argument, 0, TEST_MANIFEST},
-        {"test-folder", required_argument, 0, TEST_FOLDER},
-        {"output", required_argument, 0, OUTPUT},
-        {"backbone", required_argument, 0, BACKBONE},
-        {"threads", required_argument, 0, THREADS},
-        {"evaluation-dir", required_argument, 0, EVALUATION_DIR},
-        {"project-name", required_argument, 0, PROJECT_NAME},
-        {"model-version", required_argument, 0, MODEL_VERSION},
-        {"help", no_argument, 0, HELP},
-        {0, 0, 0, 0}};
     *a = (train_args){.project_name = "vigil", .model_version = 1,
                       .threads = cli_default_threads()};
-    opterr = 0;
-    int opt;
-    while ((opt = getopt_long(argc, argv, ":", options, NULL)) != -1) {
-        switch (opt) {
-        case MANIFEST: a->manifest = optarg; break;
-        case ROOT: a->root = optarg; break;
-        case FOLDER: a->folder = optarg; break;
-        case TEST_MANIFEST: a->test_manifest = optarg; break;
-        case TEST_FOLDER: a->test_folder = optarg; break;
-        case OUTPUT: a->output = optarg; break;
-        case BACKBONE: a->backbone = optarg; break;
-        case EVALUATION_DIR: a->evaluation_dir = optarg; break;
-        case PROJECT_NAME: a->project_name = optarg; break;
-        case THREADS:
-            if (cli_parse_int("train", "--threads", optarg, 1, &a->threads))
-                return CLI_USAGE;
-            break;
-        case MODEL_VERSION:
-            if (cli_parse_int("train", "--model-version", optarg, 1, &a->model_version))
-                return CLI_USAGE;
-            break;
-        case HELP: usage(stdout); return 0;
-        default: return cli_option_error("train", opt, argv);
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "vigil train: unexpected argument '%s'\n", argv[optind]);
-        return CLI_USAGE;
-    }
+    const cli_option options[] = {
+        {"manifest", CLI_TEXT, &a->manifest, 0},
+        {"root", CLI_TEXT, &a->root, 0},
+        {"folder", CLI_TEXT, &a->folder, 0},
+        {"test-manifest", CLI_TEXT, &a->test_manifest, 0},
+        {"test-folder", CLI_TEXT, &a->test_folder, 0},
+        {"output", CLI_TEXT, &a->output, 0},
+        {"backbone", CLI_TEXT, &a->backbone, 0},
+        {"threads", CLI_INT, &a->threads, 1},
+        {"evaluation-dir", CLI_TEXT, &a->evaluation_dir, 0},
+        {"project-name", CLI_TEXT, &a->project_name, 0},
+        {"model-version", CLI_INT, &a->model_version, 1},
+    };
+    int code = cli_parse_options("train", argc, argv, options, sizeof options / sizeof *options,
+                                 usage, NULL);
+    if (code != -1)
+        return code;
     return check_args(a) ? CLI_USAGE : -1;
 }
 

@@ -13,29 +13,15 @@
  */
 #include "dataset_import.h"
 
+#include "background_jobs.h"
+
 #include "error.h"
 
 #include <jansson.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* The running jobs, so that a stopping server can wait for them
- * (dataset_jobs_drain) instead of closing the store under them. */
-static pthread_mutex_t jobs_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t jobs_done = PTHREAD_COND_INITIALIZER;
-static int jobs_running;
-static int jobs_stopping;
-
-static int stopping(void)
-{
-    pthread_mutex_lock(&jobs_lock);
-    int stop = jobs_stopping;
-    pthread_mutex_unlock(&jobs_lock);
-    return stop;
-}
 
 typedef struct dataset_job {
     const service *svc;
@@ -208,7 +194,7 @@ static vgl_status check_entries(const service *svc, const dataset_lines *lines, 
                                 vgl_error *err)
 {
     for (size_t i = 0; i < lines->m.count; i++) {
-        if (stopping())
+        if (background_jobs_stopping())
             return vgl_error_set(err, VGL_EIO, "the service is stopping");
         const manifest_entry *e = &lines->m.entries[i];
         int width = 0, height = 0;
@@ -328,7 +314,7 @@ static void run_job(const dataset_job *job)
     if (status == VGL_OK)
         status = check_entries(job->svc, &lines, bucket, &err);
     /* a job cut short by a stop stays recorded: the next start fails it */
-    if (!stopping())
+    if (!background_jobs_stopping())
         finish_job(job, status, &lines, bucket, &err);
     dataset_lines_free(&lines);
 }
@@ -339,42 +325,6 @@ static void job_free(dataset_job *job)
     free(job->type);
     free(job->payload);
     free(job);
-}
-
-/* Counts a job in unless the server is stopping; 0 when it may not start. */
-static int job_enter(void)
-{
-    pthread_mutex_lock(&jobs_lock);
-    int may_start = !jobs_stopping;
-    jobs_running += may_start;
-    pthread_mutex_unlock(&jobs_lock);
-    return may_start;
-}
-
-static void job_leave(void)
-{
-    pthread_mutex_lock(&jobs_lock);
-    if (--jobs_running == 0)
-        pthread_cond_broadcast(&jobs_done);
-    pthread_mutex_unlock(&jobs_lock);
-}
-
-static void *job_thread(void *arg)
-{
-    dataset_job *job = arg;
-    run_job(job);
-    job_free(job);
-    job_leave();
-    return NULL;
-}
-
-void dataset_jobs_drain(void)
-{
-    pthread_mutex_lock(&jobs_lock);
-    jobs_stopping = 1;
-    while (jobs_running > 0)
-        pthread_cond_wait(&jobs_done, &jobs_lock);
-    pthread_mutex_unlock(&jobs_lock);
 }
 
 static void fail_unstarted(const service *svc, int64_t job_id, store_job_kind kind,
@@ -388,27 +338,26 @@ static void fail_unstarted(const service *svc, int64_t job_id, store_job_kind ki
         now_seconds(), &err);
 }
 
+static void run_and_free(void *arg)
+{
+    dataset_job *job = arg;
+    run_job(job);
+    job_free(job);
+}
+
 void dataset_job_start(const service *svc, int64_t job_id, store_job_kind kind,
                        const char *project, const char *type, const char *payload)
 {
     dataset_job *job = calloc(1, sizeof *job);
-    if (job) {
+    if (job)
         *job = (dataset_job){svc, job_id, kind, strdup(project), strdup(type), strdup(payload)};
-    }
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_t thread;
-    int entered = job_enter();
-    int started = entered && job && job->project && job->type && job->payload &&
-                  pthread_create(&thread, &attr, job_thread, job) == 0;
-    pthread_attr_destroy(&attr);
-    if (started)
+    background_start started = BACKGROUND_NO_THREAD;
+    if (job && job->project && job->type && job->payload)
+        started = background_job_start(run_and_free, job);
+    if (started == BACKGROUND_STARTED)
         return;
     if (job)
         job_free(job);
-    if (entered) {
-        job_leave();
+    if (started == BACKGROUND_NO_THREAD)
         fail_unstarted(svc, job_id, kind, project, type);
-    }
 }

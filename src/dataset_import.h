@@ -35,14 +35,10 @@ char *dataset_import_payload(const char *bucket, const char *key);
 /* Runs a recorded job on a detached thread.  kind STORE_JOB_IMPORT: payload
  * from dataset_import_payload; STORE_JOB_UPDATE: payload is the JSON Lines
  * of the changes.  svc must outlive the job.  When no thread can be
- * started the job is failed at once. */
+ * started the job is failed at once; while the server stops it is left
+ * recorded (background_jobs.h).  A running job stops at its next image
+ * when the server does. */
 void dataset_job_start(const service *svc, int64_t job_id, store_job_kind kind,
                        const char *project, const char *type, const char *payload);
-
-/* For a clean stop, before the store and the blob store are closed: asks
- * running jobs to stop at their next image and waits until they have.  A
- * job stopped this way stays recorded, so the next metadata_store_open ends
- * it as interrupted.  No job starts afterwards. */
-void dataset_jobs_drain(void);
 
 #endif

@@ -38,6 +38,8 @@ struct dataset_local {
     /* A folder dataset's masks all map every class. */
     uint32_t all_colors[VGL_MAX_CLASSES];
     uint8_t all_ids[VGL_MAX_CLASSES];
+    dataset_file_reader reader; /* NULL: files are read from the disk as they are */
+    void *reader_context;
 };
 
 /* --------------------------------------------------------------- helpers */
@@ -96,10 +98,46 @@ static vgl_status file_error(vgl_error *err, const struct dataset_item *item, in
 
 /* --------------------------------------------------------- file checks */
 
-/* Stats path and reads its magic bytes: a regular file of 1 byte to the
- * image limit, of one of the two formats (mask: PNG only). */
-static vgl_status sniff_file(const char *path, int mask, vgl_error *err)
+/* The format check of the first bytes: JPEG or PNG (mask: PNG only). */
+static vgl_status sniff_magic(const uint8_t *magic, size_t size, int mask, vgl_error *err)
 {
+    vgl_image_format format = vgl_image_sniff(magic, size);
+    if (mask && format != VGL_IMAGE_PNG)
+        return vgl_error_set(err, VGL_EFORMAT,
+                             "a mask must be a PNG file and this one is not (by its first bytes)");
+    if (format == VGL_IMAGE_UNKNOWN)
+        return vgl_error_set(err, VGL_EFORMAT, "not a JPEG or PNG image (by its first bytes)");
+    return VGL_OK;
+}
+
+/* The whole file through the dataset's reader, checked as sniff_file does. */
+static vgl_status read_checked(const dataset_local *d, const char *path, int mask,
+                               uint8_t **data, size_t *size, vgl_error *err)
+{
+    vgl_status status = d->reader(d->reader_context, path, data, size, err);
+    if (status == VGL_OK && *size == 0)
+        status = vgl_error_set(err, VGL_EFORMAT, "the file is empty");
+    if (status == VGL_OK)
+        status = sniff_magic(*data, *size, mask, err);
+    if (status != VGL_OK) {
+        free(*data);
+        *data = NULL;
+    }
+    return status;
+}
+
+/* Stats path and reads its magic bytes: a regular file of 1 byte to the
+ * image limit, of one of the two formats (mask: PNG only).  With a reader
+ * the whole file is read through it. */
+static vgl_status sniff_file(const dataset_local *d, const char *path, int mask, vgl_error *err)
+{
+    if (d->reader) {
+        uint8_t *data = NULL;
+        size_t size = 0;
+        vgl_status status = read_checked(d, path, mask, &data, &size, err);
+        free(data);
+        return status;
+    }
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return vgl_error_set(err, VGL_EIO, "cannot open it: %s", strerror(errno));
@@ -117,15 +155,7 @@ static vgl_status sniff_file(const char *path, int mask, vgl_error *err)
     else if ((got = read(fd, magic, sizeof magic)) < 0)
         status = vgl_error_set(err, VGL_EIO, "cannot read it: %s", strerror(errno));
     close(fd);
-    if (status != VGL_OK)
-        return status;
-    vgl_image_format format = vgl_image_sniff(magic, (size_t)got);
-    if (mask && format != VGL_IMAGE_PNG)
-        return vgl_error_set(err, VGL_EFORMAT,
-                             "a mask must be a PNG file and this one is not (by its first bytes)");
-    if (format == VGL_IMAGE_UNKNOWN)
-        return vgl_error_set(err, VGL_EFORMAT, "not a JPEG or PNG image (by its first bytes)");
-    return VGL_OK;
+    return status != VGL_OK ? status : sniff_magic(magic, (size_t)got, mask, err);
 }
 
 vgl_status dataset_local_check(const dataset_local *d, vgl_error *err)
@@ -137,9 +167,9 @@ vgl_status dataset_local_check(const dataset_local *d, vgl_error *err)
     vgl_error inner;
     for (size_t i = 0; i < d->count; i++) {
         const struct dataset_item *item = &d->items[i];
-        if (sniff_file(item->image_path, 0, &inner) != VGL_OK)
+        if (sniff_file(d, item->image_path, 0, &inner) != VGL_OK)
             return file_error(err, item, 0, &inner);
-        if (item->mask_path && sniff_file(item->mask_path, 1, &inner) != VGL_OK)
+        if (item->mask_path && sniff_file(d, item->mask_path, 1, &inner) != VGL_OK)
             return file_error(err, item, 1, &inner);
     }
     return VGL_OK;
@@ -147,15 +177,33 @@ vgl_status dataset_local_check(const dataset_local *d, vgl_error *err)
 
 /* ---------------------------------------------------------------- loader */
 
+/* Decodes an image file, through the dataset's reader when it has one. */
+static vgl_status read_image(const dataset_local *d, const char *path, int mask,
+                             const vgl_image_limits *limits, vgl_image *out, vgl_error *err)
+{
+    if (!d->reader)
+        return vgl_image_read_file(path, limits, out, err);
+    uint8_t *data = NULL;
+    size_t size = 0;
+    vgl_status status = read_checked(d, path, mask, &data, &size, err);
+    if (status == VGL_OK)
+        status = vgl_image_decode(data, size, limits, out, err);
+    free(data);
+    return status;
+}
+
 /* Decodes a mask after checking it is a PNG: a renamed JPEG would decode
  * but its compression would have smeared the class colours.  Any side from
  * 1 pixel is decoded, so that a mask of the wrong size is reported as
  * such, with both sizes, rather than as too small. */
-static vgl_status read_mask(const char *path, vgl_image *out, vgl_error *err)
+static vgl_status read_mask(const dataset_local *d, const char *path, vgl_image *out,
+                            vgl_error *err)
 {
     vgl_image_limits limits = {1, VGL_IMAGE_MAX_SIDE, VGL_IMAGE_MAX_BYTES};
     memset(out, 0, sizeof *out);
-    vgl_status status = sniff_file(path, 1, err);
+    if (d->reader) /* read_image checks the magic of what it reads */
+        return read_image(d, path, 1, &limits, out, err);
+    vgl_status status = sniff_file(d, path, 1, err);
     if (status != VGL_OK)
         return status;
     return vgl_image_read_file(path, &limits, out, err);
@@ -184,12 +232,12 @@ static void map_colors(const vgl_image *mask, const struct dataset_item *item, u
     }
 }
 
-static vgl_status load_mask(const struct dataset_item *item, const vgl_image *image,
-                            uint8_t **out, vgl_error *err)
+static vgl_status load_mask(const dataset_local *d, const struct dataset_item *item,
+                            const vgl_image *image, uint8_t **out, vgl_error *err)
 {
     vgl_image mask;
     vgl_error inner;
-    if (read_mask(item->mask_path, &mask, &inner) != VGL_OK)
+    if (read_mask(d, item->mask_path, &mask, &inner) != VGL_OK)
         return file_error(err, item, 1, &inner);
     vgl_status status = VGL_OK;
     if (mask.width != image->width || mask.height != image->height) {
@@ -223,7 +271,7 @@ static vgl_status load_sample(void *context, size_t index, vgl_image *image, uin
                              index, d->count);
     const struct dataset_item *item = &d->items[index];
     vgl_error inner;
-    if (vgl_image_read_file(item->image_path, NULL, image, &inner) != VGL_OK) {
+    if (read_image(d, item->image_path, 0, NULL, image, &inner) != VGL_OK) {
         /* The reader's messages name the file, the decoders' do not. */
         if (!strstr(inner.message, item->image_path))
             return file_error(err, item, 0, &inner);
@@ -234,7 +282,7 @@ static vgl_status load_sample(void *context, size_t index, vgl_image *image, uin
     }
     if (!mask || !item->mask_path)
         return VGL_OK;
-    vgl_status status = load_mask(item, image, mask, err);
+    vgl_status status = load_mask(d, item, image, mask, err);
     if (status != VGL_OK)
         vgl_image_free(image);
     return status;
@@ -290,6 +338,12 @@ static void dataset_finish(dataset_local *d, int n_classes)
     d->dataset.context = d;
     d->dataset.n_classes = n_classes;
     d->dataset.classes = d->classes;
+}
+
+void dataset_local_set_reader(dataset_local *d, dataset_file_reader reader, void *context)
+{
+    d->reader = reader;
+    d->reader_context = context;
 }
 
 const vgl_dataset *dataset_local_dataset(const dataset_local *d)
@@ -620,7 +674,7 @@ static vgl_status collect_mask_colors(dataset_local *d, const struct dataset_ite
 {
     vgl_image mask;
     vgl_error inner;
-    if (read_mask(item->mask_path, &mask, &inner) != VGL_OK)
+    if (read_mask(d, item->mask_path, &mask, &inner) != VGL_OK)
         return file_error(err, item, 1, &inner);
     size_t n = (size_t)mask.width * (size_t)mask.height;
     uint32_t last = 0;

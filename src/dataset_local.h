@@ -58,6 +58,15 @@ vgl_status dataset_local_from_folder(const char *folder, const vgl_class *classe
 
 void dataset_local_free(dataset_local *dataset);
 
+/* Reads a whole file into memory (malloc'ed), for files stored in another
+ * form than plain images, such as encrypted copies (sealed_file.h). */
+typedef vgl_status (*dataset_file_reader)(void *context, const char *path, uint8_t **data,
+                                          size_t *size, vgl_error *err);
+
+/* From now on the checks and the loader read every image and mask through
+ * reader (context is passed along) instead of straight from the disk. */
+void dataset_local_set_reader(dataset_local *dataset, dataset_file_reader reader, void *context);
+
 /* The dataset, valid until dataset_local_free.  Its loader is not safe to
  * call from two threads at once (vgl_dataset promises it never is). */
 const vgl_dataset *dataset_local_dataset(const dataset_local *dataset);

@@ -12,8 +12,9 @@
  *      service.max_body_bytes (413);
  *   3. reads the body whole into memory (a chunked body over the limit is
  *      read to its end and dropped, then refused with 413);
- *   4. dispatches: /health and the console's static files (/console/)
- *      answer without authentication; anything else is
+ *   4. dispatches: /health, /metrics (unless --no-metrics) and the
+ *      console's static files (/console/) answer without authentication;
+ *      anything else is
  *      verified with SigV4 and goes to lfv_handle (paths under /2020-11-20/)
  *      or s3_handle (every other path).
  * Errors use the format each client parses: Lookout's JSON with
@@ -270,6 +271,8 @@ void http_server_dispatch(const service *svc, const http_request *request,
 {
     if (!strcmp(request->path, "/health")) {
         health(request, response);
+    } else if (svc->metrics_endpoint && !strcmp(request->path, "/metrics")) {
+        metrics_handle(svc, request, response);
     } else if (console_path(request->path)) {
         console_serve(svc->console_dir, request, response);
     } else if (!query_well_formed(request->query)) {

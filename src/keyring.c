@@ -3,11 +3,18 @@
  * VIGIL_ROOT_ACCESS_KEY_ID / VIGIL_ROOT_SECRET_ACCESS_KEY, or from the data
  * directory's keys.json, or generated on first start and written there.
  *
- * keys.json holds a list so that more keys (with an optional per-key
- * policy, issue 5) fit later without a format change:
- *   {"keys":[{"access_key_id":"VK...","secret_access_key":"...","root":true}]}
+ * keys.json holds the root key (unless the environment names it) and any
+ * further keys, each with an optional IAM-shaped policy (access_policy.h):
+ *   {"keys":[{"access_key_id":"VK...","secret_access_key":"...","root":true},
+ *            {"access_key_id":"VK...","secret_access_key":"...","policy":{...}}]}
  * It is written atomically with mode 0600, and a keys.json other users can
  * read is refused: the secrets are the service's only credentials.
+ *
+ * The root key may do everything; another key may do what its policy
+ * allows, and nothing without one (like an IAM user without policies).
+ * `vigil keys` edits keys.json while the server runs: every lookup checks
+ * the file's inode, size and mtime (one stat) and rereads it when they
+ * changed, so a new key or policy applies to the next request.
  */
 #include "auth.h"
 #include "error.h"
@@ -15,6 +22,7 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,24 +39,40 @@
 #define ACCESS_KEY_MAX 128 /* IAM's limits for an access key id */
 #define SECRET_MIN 16
 #define SECRET_MAX 1024
-#define GENERATED_ACCESS_KEY_LENGTH 20
-#define GENERATED_SECRET_LENGTH 40
 
 typedef struct keyring_key {
     char *access_key_id;
     char *secret;
-    int root;
+    access_policy *policy; /* NULL: the key may do nothing (never set on the root) */
 } keyring_key;
 
-struct keyring {
+typedef struct key_list {
     keyring_key *keys;
     size_t count;
-    size_t root; /* index of the root key */
+} key_list;
+
+/* What tells a rewritten keys.json from the one last read: `vigil keys`
+ * replaces it by a rename, so the inode changes even within one mtime
+ * tick. */
+typedef struct file_stamp {
+    int present;
+    dev_t device;
+    ino_t inode;
+    struct timespec modified;
+    off_t size;
+} file_stamp;
+
+struct keyring {
+    keyring_key root;   /* fixed for the server's life */
+    key_list others;    /* keys.json's other keys, reloaded when the file changes */
+    char *path;         /* keys.json */
+    file_stamp stamp;   /* of the keys.json `others` came from */
+    pthread_mutex_t lock; /* guards others and stamp */
 };
 
 /* ---------------------------------------------------------- validation */
 
-static int valid_access_key(const char *id)
+int keyring_valid_access_key(const char *id)
 {
     size_t length = strlen(id);
     if (length < ACCESS_KEY_MIN || length > ACCESS_KEY_MAX)
@@ -75,7 +99,7 @@ static int valid_secret(const char *secret)
 static vgl_status check_pair(const char *id, const char *secret, const char *origin,
                              vgl_error *err)
 {
-    if (!valid_access_key(id))
+    if (!keyring_valid_access_key(id))
         return vgl_error_set(err, VGL_EINVAL,
                              "%s: the access key id must be %d to %d characters of A-Z and 0-9",
                              origin, ACCESS_KEY_MIN, ACCESS_KEY_MAX);
@@ -96,67 +120,102 @@ static void free_key(keyring_key *key)
         free(key->secret);
     }
     free(key->access_key_id);
+    access_policy_free(key->policy);
+    memset(key, 0, sizeof *key);
+}
+
+static void free_list(key_list *list)
+{
+    for (size_t i = 0; i < list->count; i++)
+        free_key(&list->keys[i]);
+    free(list->keys);
+    list->keys = NULL;
+    list->count = 0;
 }
 
 void keyring_free(keyring *ring)
 {
     if (!ring)
         return;
-    for (size_t i = 0; i < ring->count; i++)
-        free_key(&ring->keys[i]);
-    free(ring->keys);
+    free_key(&ring->root);
+    free_list(&ring->others);
+    free(ring->path);
+    pthread_mutex_destroy(&ring->lock);
     free(ring);
 }
 
-static vgl_status add_key(keyring *ring, const char *id, const char *secret, int root,
-                          vgl_error *err)
+/* Fills key with copies; takes policy (freed on failure). */
+static vgl_status set_key(keyring_key *key, const char *id, const char *secret,
+                          access_policy *policy, vgl_error *err)
 {
-    keyring_key *keys = realloc(ring->keys, (ring->count + 1) * sizeof *keys);
-    if (!keys)
-        return vgl_error_set(err, VGL_ENOMEM, "out of memory loading access keys");
-    ring->keys = keys;
-    keyring_key *key = &keys[ring->count];
     key->access_key_id = strdup(id);
     key->secret = strdup(secret);
-    key->root = root;
-    ring->count++;
-    if (!key->access_key_id || !key->secret)
+    key->policy = policy;
+    if (!key->access_key_id || !key->secret) {
+        free_key(key);
         return vgl_error_set(err, VGL_ENOMEM, "out of memory loading access keys");
-    if (root)
-        ring->root = ring->count - 1;
+    }
     return VGL_OK;
 }
 
-static const keyring_key *find_key(const keyring *ring, const char *access_key_id)
+static vgl_status add_key(key_list *list, const char *id, const char *secret,
+                          access_policy *policy, vgl_error *err)
 {
-    for (size_t i = 0; i < ring->count; i++)
-        if (strcmp(ring->keys[i].access_key_id, access_key_id) == 0)
-            return &ring->keys[i];
+    keyring_key *keys = realloc(list->keys, (list->count + 1) * sizeof *keys);
+    if (!keys) {
+        access_policy_free(policy);
+        return vgl_error_set(err, VGL_ENOMEM, "out of memory loading access keys");
+    }
+    list->keys = keys;
+    memset(&keys[list->count], 0, sizeof *keys);
+    vgl_status status = set_key(&keys[list->count], id, secret, policy, err);
+    list->count += status == VGL_OK;
+    return status;
+}
+
+static const keyring_key *find_in(const key_list *list, const char *access_key_id)
+{
+    for (size_t i = 0; i < list->count; i++)
+        if (strcmp(list->keys[i].access_key_id, access_key_id) == 0)
+            return &list->keys[i];
     return NULL;
-}
-
-const char *keyring_secret(const keyring *ring, const char *access_key_id)
-{
-    const keyring_key *key = find_key(ring, access_key_id);
-    return key ? key->secret : NULL;
-}
-
-const char *keyring_root_access_key(const keyring *ring)
-{
-    return ring->keys[ring->root].access_key_id;
-}
-
-const char *keyring_root_secret(const keyring *ring)
-{
-    return ring->keys[ring->root].secret;
 }
 
 /* ------------------------------------------------------------ keys.json */
 
-/* One entry of "keys"; unknown members (a future "policy") are ignored.
- * When skip_root, the file's root key yields to the environment's. */
-static vgl_status load_entry(keyring *ring, json_t *entry, size_t index, const char *path,
-                             int skip_root, int *roots, vgl_error *err)
+/* What one read of keys.json yields: its root entry (when wanted) and its
+ * other keys. */
+typedef struct file_keys {
+    keyring_key root;
+    int roots;       /* entries marked root */
+    key_list others;
+} file_keys;
+
+/* The optional "policy" of entry index; the root may not have one. */
+static vgl_status load_policy(json_t *entry, size_t index, int is_root, const char *path,
+                              access_policy **policy, vgl_error *err)
+{
+    *policy = NULL;
+    json_t *document = json_object_get(entry, "policy");
+    if (!document)
+        return VGL_OK;
+    if (is_root)
+        return vgl_error_set(err, VGL_EFORMAT,
+                             "%s: keys[%zu] is the root key, which may do everything: remove "
+                             "its \"policy\"",
+                             path, index);
+    vgl_error policy_err;
+    if (access_policy_parse(document, policy, &policy_err) != VGL_OK)
+        return vgl_error_set(err, policy_err.status, "%s: keys[%zu].policy: %s", path, index,
+                             policy_err.message);
+    return VGL_OK;
+}
+
+/* One entry of "keys".  With keep_root the root entry is kept in out->root;
+ * else (the root comes from the environment, or is fixed since the server
+ * started) it is only counted. */
+static vgl_status load_entry(json_t *entry, size_t index, const char *path, int keep_root,
+                             file_keys *out, vgl_error *err)
 {
     const char *id = json_string_value(json_object_get(entry, "access_key_id"));
     const char *secret = json_string_value(json_object_get(entry, "secret_access_key"));
@@ -164,7 +223,8 @@ static vgl_status load_entry(keyring *ring, json_t *entry, size_t index, const c
     if (!json_is_object(entry) || !id || !secret || (root && !json_is_boolean(root)))
         return vgl_error_set(err, VGL_EFORMAT,
                              "%s: keys[%zu] must be an object with string \"access_key_id\" "
-                             "and \"secret_access_key\" and an optional boolean \"root\"",
+                             "and \"secret_access_key\", an optional boolean \"root\" and an "
+                             "optional \"policy\"",
                              path, index);
     char origin[64];
     snprintf(origin, sizeof origin, "keys[%zu]", index);
@@ -172,12 +232,16 @@ static vgl_status load_entry(keyring *ring, json_t *entry, size_t index, const c
     if (check_pair(id, secret, origin, &pair_err) != VGL_OK)
         return vgl_error_set(err, VGL_EFORMAT, "%s: %s", path, pair_err.message);
     int is_root = json_is_true(root);
-    *roots += is_root;
-    if (is_root && skip_root)
-        return VGL_OK;
-    if (find_key(ring, id))
+    if (find_in(&out->others, id) || (out->root.access_key_id && !strcmp(out->root.access_key_id, id)))
         return vgl_error_set(err, VGL_EFORMAT, "%s: access key %s appears twice", path, id);
-    return add_key(ring, id, secret, is_root, err);
+    access_policy *policy;
+    vgl_status status = load_policy(entry, index, is_root, path, &policy, err);
+    if (status != VGL_OK)
+        return status;
+    out->roots += is_root;
+    if (!is_root)
+        return add_key(&out->others, id, secret, policy, err);
+    return keep_root && out->roots == 1 ? set_key(&out->root, id, secret, NULL, err) : VGL_OK;
 }
 
 static vgl_status check_file_mode(int fd, const char *path, vgl_error *err)
@@ -193,16 +257,35 @@ static vgl_status check_file_mode(int fd, const char *path, vgl_error *err)
     return VGL_OK;
 }
 
-/* Reads keys.json into ring; *found is 0 when there is no such file. */
-static vgl_status load_file(keyring *ring, const char *path, int skip_root, int *found,
-                            vgl_error *err)
+static void stamp_of(const struct stat *st, file_stamp *stamp)
 {
+    *stamp = (file_stamp){.present = 1, .device = st->st_dev, .inode = st->st_ino,
+                          .modified = st->st_mtim, .size = st->st_size};
+}
+
+static int same_stamp(const file_stamp *a, const file_stamp *b)
+{
+    return a->present == b->present && a->device == b->device && a->inode == b->inode &&
+           a->modified.tv_sec == b->modified.tv_sec &&
+           a->modified.tv_nsec == b->modified.tv_nsec && a->size == b->size;
+}
+
+/* Reads keys.json (stamp->present is 0 when there is none) and checks it
+ * as a whole: exactly one root, or at most one when the root comes from
+ * elsewhere (root_elsewhere). */
+static vgl_status load_file(const char *path, int root_elsewhere, file_keys *out,
+                            file_stamp *stamp, vgl_error *err)
+{
+    memset(out, 0, sizeof *out);
+    memset(stamp, 0, sizeof *stamp);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    *found = fd >= 0;
     if (fd < 0)
         return errno == ENOENT ? VGL_OK
                                : vgl_error_set(err, VGL_EIO, "cannot open %s: %s", path,
                                                strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) == 0)
+        stamp_of(&st, stamp);
     vgl_status status = check_file_mode(fd, path, err);
     json_error_t json_err;
     json_t *doc = status == VGL_OK ? json_loadfd(fd, 0, &json_err) : NULL;
@@ -213,18 +296,109 @@ static vgl_status load_file(keyring *ring, const char *path, int skip_root, int 
         return vgl_error_set(err, VGL_EFORMAT, "%s is not valid JSON (line %d: %s)", path,
                              json_err.line, json_err.text);
     json_t *keys = json_object_get(doc, "keys");
-    int roots = 0;
     if (!json_is_array(keys))
         status = vgl_error_set(err, VGL_EFORMAT, "%s: expected {\"keys\": [...]}", path);
     for (size_t i = 0; status == VGL_OK && i < json_array_size(keys); i++)
-        status = load_entry(ring, json_array_get(keys, i), i, path, skip_root, &roots, err);
+        status = load_entry(json_array_get(keys, i), i, path, !root_elsewhere, out, err);
     json_decref(doc);
-    /* With the root from the environment the file may have none. */
-    if (status == VGL_OK && roots != 1 && !(skip_root && roots == 0))
+    if (status == VGL_OK && out->roots != 1 && !(root_elsewhere && out->roots == 0))
         status = vgl_error_set(err, VGL_EFORMAT,
                                "%s must mark exactly one key \"root\": true (found %d)", path,
-                               roots);
+                               out->roots);
+    if (status != VGL_OK) {
+        free_key(&out->root);
+        free_list(&out->others);
+    }
     return status;
+}
+
+/* Rereads keys.json when it changed since the last read; the root stays
+ * as the server started with it.  A file that no longer reads keeps the
+ * previous keys (and says why once): `vigil keys` writes atomically, so
+ * this is a hand edit in progress.  Called with ring->lock held. */
+static void refresh(keyring *ring)
+{
+    struct stat st;
+    file_stamp now = {0};
+    if (stat(ring->path, &st) == 0)
+        stamp_of(&st, &now);
+    if (same_stamp(&now, &ring->stamp))
+        return;
+    file_keys loaded;
+    file_stamp stamp;
+    vgl_error err;
+    if (load_file(ring->path, 1, &loaded, &stamp, &err) != VGL_OK) {
+        fprintf(stderr, "vigil serve: keeping the previous access keys: %s\n", err.message);
+        ring->stamp = now;
+        return;
+    }
+    /* The root's id is never a second key, even if the file says so. */
+    for (size_t i = 0; i < loaded.others.count; i++)
+        if (!strcmp(loaded.others.keys[i].access_key_id, ring->root.access_key_id)) {
+            fprintf(stderr, "vigil serve: keeping the previous access keys: %s lists the root "
+                            "key %s as another key\n", ring->path, ring->root.access_key_id);
+            free_list(&loaded.others);
+            ring->stamp = now;
+            return;
+        }
+    free_list(&ring->others);
+    ring->others = loaded.others;
+    ring->stamp = stamp;
+}
+
+/* The key's entry under the lock (after a refresh), or NULL; the root
+ * first. */
+static const keyring_key *lookup_locked(keyring *ring, const char *access_key_id)
+{
+    if (!strcmp(ring->root.access_key_id, access_key_id))
+        return &ring->root;
+    refresh(ring);
+    return find_in(&ring->others, access_key_id);
+}
+
+/* The ring is logically const for its users; the lock and the reload are
+ * its own business. */
+static keyring *mutable_ring(const keyring *ring) { return (keyring *)ring; }
+
+int keyring_secret(const keyring *ring, const char *access_key_id, char *out, size_t size)
+{
+    keyring *r = mutable_ring(ring);
+    pthread_mutex_lock(&r->lock);
+    const keyring_key *key = lookup_locked(r, access_key_id);
+    int found = key && strlen(key->secret) < size;
+    if (found)
+        memcpy(out, key->secret, strlen(key->secret) + 1);
+    pthread_mutex_unlock(&r->lock);
+    return found;
+}
+
+access_decision keyring_authorize(const keyring *ring, const char *access_key_id,
+                                  const char *action, const char *resource)
+{
+    keyring *r = mutable_ring(ring);
+    pthread_mutex_lock(&r->lock);
+    const keyring_key *key = lookup_locked(r, access_key_id);
+    access_decision decision = !key                ? ACCESS_IMPLICIT_DENY
+                               : key == &r->root   ? ACCESS_ALLOWED
+                                                   : access_policy_evaluate(key->policy, action,
+                                                                            resource);
+    pthread_mutex_unlock(&r->lock);
+    return decision;
+}
+
+int keyring_is_root(const keyring *ring, const char *access_key_id)
+{
+    return !strcmp(ring->root.access_key_id, access_key_id);
+}
+
+const char *keyring_root_access_key(const keyring *ring)
+{
+    return ring->root.access_key_id;
+}
+
+const char *keyring_root_secret(const keyring *ring)
+{
+    return ring->root.secret;
 }
 
 /* ------------------------------------------------------ generated keys */
@@ -252,14 +426,14 @@ static vgl_status random_text(char *out, size_t count, const char *alphabet, vgl
 
 /* "VK" and 18 upper-case letters or digits, like an AWS key id; a 40-character
  * alphanumeric secret (about 238 bits). */
-static vgl_status generate_root(char id[GENERATED_ACCESS_KEY_LENGTH + 1],
-                                char secret[GENERATED_SECRET_LENGTH + 1], vgl_error *err)
+vgl_status keyring_generate_pair(char id[KEYRING_ACCESS_KEY_LENGTH + 1],
+                                 char secret[KEYRING_SECRET_LENGTH + 1], vgl_error *err)
 {
     static const char upper[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     static const char mixed[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     memcpy(id, "VK", 2);
-    vgl_status status = random_text(id + 2, GENERATED_ACCESS_KEY_LENGTH - 2, upper, err);
-    return status != VGL_OK ? status : random_text(secret, GENERATED_SECRET_LENGTH, mixed, err);
+    vgl_status status = random_text(id + 2, KEYRING_ACCESS_KEY_LENGTH - 2, upper, err);
+    return status != VGL_OK ? status : random_text(secret, KEYRING_SECRET_LENGTH, mixed, err);
 }
 
 static vgl_status write_all(int fd, const char *text, const char *path, vgl_error *err)
@@ -321,28 +495,67 @@ static vgl_status write_private_file(const char *data_dir, const char *path, con
     return status;
 }
 
-static vgl_status create_root(keyring *ring, const char *data_dir, const char *path,
-                              vgl_error *err)
+/* ------------------------------------------------------- the key file */
+
+static char *keys_path(const char *data_dir)
 {
-    char id[GENERATED_ACCESS_KEY_LENGTH + 1], secret[GENERATED_SECRET_LENGTH + 1];
-    vgl_status status = generate_root(id, secret, err);
-    json_t *doc = NULL;
-    char *text = NULL;
-    if (status == VGL_OK) {
-        doc = json_pack("{s:[{s:s,s:s,s:b}]}", "keys", "access_key_id", id, "secret_access_key",
-                        secret, "root", 1);
-        text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
-        if (!text)
-            status = vgl_error_set(err, VGL_ENOMEM, "out of memory writing %s", path);
+    size_t size = strlen(data_dir) + sizeof "/" KEYS_FILE;
+    char *path = malloc(size);
+    if (path)
+        snprintf(path, size, "%s/" KEYS_FILE, data_dir);
+    return path;
+}
+
+vgl_status keyring_file_read(const char *data_dir, json_t **doc, vgl_error *err)
+{
+    *doc = NULL;
+    char *path = keys_path(data_dir);
+    if (!path)
+        return vgl_error_set(err, VGL_ENOMEM, "out of memory reading the access keys");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    vgl_status status = VGL_OK;
+    if (fd < 0 && errno != ENOENT)
+        status = vgl_error_set(err, VGL_EIO, "cannot open %s: %s", path, strerror(errno));
+    if (fd >= 0) {
+        json_error_t json_err;
+        status = check_file_mode(fd, path, err);
+        if (status == VGL_OK && !(*doc = json_loadfd(fd, 0, &json_err)))
+            status = vgl_error_set(err, VGL_EFORMAT, "%s is not valid JSON (line %d: %s)", path,
+                                   json_err.line, json_err.text);
+        close(fd);
     }
-    if (status == VGL_OK)
-        status = write_private_file(data_dir, path, text, err);
-    if (status == VGL_OK)
-        status = add_key(ring, id, secret, 1, err);
+    free(path);
+    return status;
+}
+
+vgl_status keyring_file_write(const char *data_dir, const json_t *doc, vgl_error *err)
+{
+    char *path = keys_path(data_dir);
+    char *text = json_dumps(doc, JSON_INDENT(2));
+    vgl_status status = path && text ? write_private_file(data_dir, path, text, err)
+                                     : vgl_error_set(err, VGL_ENOMEM,
+                                                     "out of memory writing the access keys");
     if (text) {
         OPENSSL_cleanse(text, strlen(text));
         free(text);
     }
+    free(path);
+    return status;
+}
+
+static vgl_status create_root(keyring *ring, const char *data_dir, vgl_error *err)
+{
+    char id[KEYRING_ACCESS_KEY_LENGTH + 1], secret[KEYRING_SECRET_LENGTH + 1];
+    vgl_status status = keyring_generate_pair(id, secret, err);
+    json_t *doc = NULL;
+    if (status == VGL_OK) {
+        doc = json_pack("{s:[{s:s,s:s,s:b}]}", "keys", "access_key_id", id, "secret_access_key",
+                        secret, "root", 1);
+        status = doc ? keyring_file_write(data_dir, doc, err)
+                     : vgl_error_set(err, VGL_ENOMEM, "out of memory creating the root key");
+    }
+    if (status == VGL_OK)
+        status = set_key(&ring->root, id, secret, NULL, err);
     json_decref(doc);
     OPENSSL_cleanse(secret, sizeof secret);
     return status;
@@ -363,7 +576,7 @@ static vgl_status env_root(keyring *ring, int *set, vgl_error *err)
         return vgl_error_set(err, VGL_EINVAL, "set both %s and %s, or neither",
                              ENV_ACCESS_KEY, ENV_SECRET);
     vgl_status status = check_pair(id, secret, ENV_ACCESS_KEY "/" ENV_SECRET, err);
-    return status != VGL_OK ? status : add_key(ring, id, secret, 1, err);
+    return status != VGL_OK ? status : set_key(&ring->root, id, secret, NULL, err);
 }
 
 vgl_status keyring_open(const char *data_dir, keyring **out, int *created_root, vgl_error *err)
@@ -371,25 +584,40 @@ vgl_status keyring_open(const char *data_dir, keyring **out, int *created_root, 
     *out = NULL;
     *created_root = 0;
     keyring *ring = calloc(1, sizeof *ring);
-    size_t path_size = strlen(data_dir) + sizeof "/" KEYS_FILE;
-    char *path = malloc(path_size);
-    if (!ring || !path) {
+    if (!ring || pthread_mutex_init(&ring->lock, NULL) != 0) {
         free(ring);
-        free(path);
         return vgl_error_set(err, VGL_ENOMEM, "out of memory opening the key ring");
     }
-    snprintf(path, path_size, "%s/" KEYS_FILE, data_dir);
-    int from_env = 0, found = 0;
-    vgl_status status = env_root(ring, &from_env, err);
+    int from_env = 0;
+    file_keys loaded = {0};
+    vgl_status status = (ring->path = keys_path(data_dir))
+                            ? env_root(ring, &from_env, err)
+                            : vgl_error_set(err, VGL_ENOMEM, "out of memory opening the key ring");
     /* keys.json may hold further keys even when the environment names the
      * root; its own root entry then yields. */
     if (status == VGL_OK)
-        status = load_file(ring, path, from_env, &found, err);
-    if (status == VGL_OK && !from_env && !found) {
-        status = create_root(ring, data_dir, path, err);
-        *created_root = status == VGL_OK;
+        status = load_file(ring->path, from_env, &loaded, &ring->stamp, err);
+    if (status == VGL_OK && from_env && find_in(&loaded.others, ring->root.access_key_id))
+        status = vgl_error_set(err, VGL_EFORMAT, "%s lists the root key %s as another key",
+                               ring->path, ring->root.access_key_id);
+    if (status == VGL_OK) {
+        ring->others = loaded.others;
+        loaded.others = (key_list){0};
+        if (!from_env && ring->stamp.present) {
+            ring->root = loaded.root;
+            loaded.root = (keyring_key){0};
+        }
     }
-    free(path);
+    free_key(&loaded.root);
+    free_list(&loaded.others);
+    if (status == VGL_OK && !from_env && !ring->stamp.present) {
+        status = create_root(ring, data_dir, err);
+        *created_root = status == VGL_OK;
+        /* the file just written is the one read */
+        struct stat st;
+        if (status == VGL_OK && stat(ring->path, &st) == 0)
+            stamp_of(&st, &ring->stamp);
+    }
     if (status != VGL_OK) {
         keyring_free(ring);
         return status;

@@ -57,6 +57,11 @@ void lfv_start_model(lfv_call *call);
 void lfv_stop_model(lfv_call *call);
 void lfv_detect_anomalies(lfv_call *call);
 
+/* lfv_authorize.c: checks the caller's permissions for the operation (its
+ * name in the API model); 0 when allowed, else -1 with the response an
+ * AccessDeniedException. */
+int lfv_authorize(lfv_call *call, const char *operation);
+
 /* ------------------------------------------------ helpers (lfv_router.c) */
 
 /* Now, in epoch seconds to the millisecond. */

@@ -13,8 +13,11 @@
  */
 #include "lfv.h"
 
+#include "detect_metrics.h"
 #include "evaluation_output.h"
+#include "kms.h"
 #include "model_hosting.h"
+#include "model_hosting_start.h"
 #include "model_training.h"
 
 #include <limits.h>
@@ -22,11 +25,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_TAGS 200
 #define MAX_TAGS_PER_RESOURCE 50
-#define DETECT_THREADS 2
 /* The engine's minimums (docs/engine.md, the split): a single dataset gives
  * at least 10 of each label to the test part and needs some left to train. */
 #define SINGLE_MIN_NORMAL 20
@@ -284,6 +287,30 @@ static int check_minimums(lfv_call *call, const store_dataset *train, const stor
     return -1;
 }
 
+/* A KmsKeyId must name an enabled key of the ring (kms.h); -1 when answered.
+ * An unknown or disabled key is a ValidationException: the request names
+ * something that cannot be used, as AWS services answer for a bad KMS key
+ * argument; AccessDeniedException stays for what the caller's permissions
+ * forbid, so that a mistyped alias is not taken for a credentials problem. */
+static int check_kms_key(lfv_call *call, const char *kms_key_id)
+{
+    if (!kms_key_id)
+        return 0; /* the service-owned key, created when the training starts */
+    kms_ring ring = {call->svc->data_dir, call->svc->region, call->svc->account_id};
+    kms_key key;
+    vgl_error err = {0};
+    vgl_status status = kms_usable_key(&ring, kms_key_id, &key, &err);
+    kms_key_clear(&key);
+    if (status == VGL_OK)
+        return 0;
+    if (status == VGL_ENOTFOUND || status == VGL_EINVAL)
+        lfv_error(call->response, LFV_VALIDATION, NULL, NULL, "%s", err.message);
+    else
+        lfv_error(call->response, LFV_INTERNAL, NULL, NULL, "Reading the KMS key ring: %s",
+                  err.message);
+    return -1;
+}
+
 /* Every synchronous check of CreateModel; -1 when answered. */
 static int check_can_train(lfv_call *call, const char *project, const create_input *in)
 {
@@ -307,7 +334,7 @@ static int check_can_train(lfv_call *call, const char *project, const create_inp
                   "The output bucket %s does not exist.", in->bucket);
         return -1;
     }
-    return 0;
+    return check_kms_key(call, in->kms);
 }
 
 static void create_model(lfv_call *call, const char *project, const create_input *in)
@@ -519,22 +546,13 @@ static void start_model(lfv_call *call, int min_units, int max_units)
     vgl_status status = store->ops->model_transition(store, m.project, m.version,
                                                      "TRAINED|HOSTING_FAILED", "STARTING_HOSTING",
                                                      "Loading the model.", min_units, max_units,
-                                                     NULL, &err);
+                                                     &m, &err);
     if (status != VGL_OK) {
         transition_error(call, &m, status, &err);
         return;
     }
-    char path[PATH_MAX * 2];
-    snprintf(path, sizeof path, "%s/%s", call->svc->data_dir, m.model_file);
-    vgl_error load_err = {0};
-    int loaded = model_registry_host(call->svc->models, m.project, m.version, path,
-                                     &load_err) == VGL_OK;
-    char message[STORE_MESSAGE_MAX];
-    snprintf(message, sizeof message, "%s%.900s", loaded ? "The model is hosted." :
-             "The model file could not be loaded: ", loaded ? "" : load_err.message);
     /* the outcome shows in DescribeModel; the call itself has succeeded */
-    store->ops->model_transition(store, m.project, m.version, "STARTING_HOSTING",
-                                 loaded ? "HOSTED" : "HOSTING_FAILED", message, 0, 0, NULL, &err);
+    model_hosting_start(call->svc, &m);
     lfv_json_response(call->response, 202, json_pack("{s:s}", "Status", "STARTING_HOSTING"));
 }
 
@@ -652,46 +670,78 @@ static int read_image(lfv_call *call, const vgl_model *model, vgl_image_format f
     return 0;
 }
 
-static void detect(lfv_call *call, const vgl_model *model, vgl_image_format format)
+static detect_outcome detect(lfv_call *call, hosted_model *hosted, vgl_image_format format)
 {
+    const vgl_model *model = hosted_model_get(hosted);
     vgl_image image = {0};
     if (read_image(call, model, format, &image) != 0)
-        return;
-    vgl_detection detection = {0};
-    vgl_error err = {0};
-    uint8_t *mask = NULL;
-    size_t mask_size = 0;
-    vgl_status status = vgl_model_detect(model, &image, DETECT_THREADS, &detection, &err);
-    if (status == VGL_OK && vgl_model_is_segmentation(model))
-        status = vgl_detection_mask_png(model, &detection, &mask, &mask_size, &err);
+        return DETECT_INVALID_IMAGE;
+    detect_job job = {.image = &image};
+    inference_result run = hosted_model_detect(hosted, &job);
     vgl_class classes[VGL_MAX_CLASSES];
     int n_classes = vgl_model_class_count(model);
     for (int k = 0; k < n_classes && k < VGL_MAX_CLASSES; k++)
         classes[k] = *vgl_model_class(model, k);
-    json_t *result = status == VGL_OK ? detection_result_json(&detection, classes, n_classes,
-                                                              mask, mask_size)
-                                      : NULL;
-    if (result)
+    json_t *result = run == INFERENCE_DONE && job.status == VGL_OK
+                         ? detection_result_json(&job.detection, classes, n_classes, job.mask,
+                                                 job.mask_size)
+                         : NULL;
+    detect_outcome outcome = job.detection.is_anomalous ? DETECT_ANOMALOUS : DETECT_NORMAL;
+    if (result) {
         lfv_json_response(call->response, 200, result);
-    else
+    } else if (run == INFERENCE_THROTTLED) {
+        lfv_error(call->response, LFV_THROTTLING, NULL, NULL,
+                  "Every inference unit of the model is busy and its queue is full; try again"
+                  " later, or start the model with more inference units.");
+        outcome = DETECT_THROTTLED;
+    } else {
         lfv_error(call->response, LFV_INTERNAL, NULL, NULL, "Detection failed: %s",
-                  err.message[0] ? err.message : "out of memory");
-    free(mask);
-    vgl_detection_free(&detection);
+                  run == INFERENCE_STOPPED ? "the model is being stopped"
+                  : job.err.message[0]     ? job.err.message
+                                           : "out of memory");
+        outcome = DETECT_ERROR;
+    }
+    free(job.mask);
+    vgl_detection_free(&job.detection);
     vgl_image_free(&image);
+    return outcome;
+}
+
+/* Counts an image refused for its content type, checked before the model
+ * is looked up, against the model when it exists. */
+static void count_refused_image(lfv_call *call, double seconds)
+{
+    const char *version = call->labels[1];
+    store_model m;
+    vgl_error err = {0};
+    if (version[0] && strspn(version, "0123456789") == strlen(version) &&
+        call->svc->store->ops->model_get(call->svc->store, call->labels[0], atoi(version), &m,
+                                         &err) == VGL_OK)
+        detect_metrics_record(call->svc->metrics, m.project, m.version, DETECT_INVALID_IMAGE,
+                              seconds);
+}
+
+static double seconds_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 void lfv_detect_anomalies(lfv_call *call)
 {
+    double start = seconds_now();
     vgl_image_format format = declared_format(http_request_header(call->request, "Content-Type"));
     store_model m;
     if (format == VGL_IMAGE_UNKNOWN) {
         lfv_error(call->response, LFV_VALIDATION, NULL, NULL,
                   "content-type must be one of the following. image/jpeg, image/png");
+        count_refused_image(call, seconds_now() - start);
         return;
     }
     if (load_model(call, 1, &m) != 0)
-        return;
+        return; /* no such model: nothing to count it against */
+    detect_outcome outcome;
     char id[STORE_NAME_MAX + 16];
     model_id(m.project, m.version, id, sizeof id);
     hosted_model *hosted = strcmp(m.status, "HOSTED") == 0
@@ -701,8 +751,12 @@ void lfv_detect_anomalies(lfv_call *call)
         lfv_error(call->response, LFV_CONFLICT, id, LFV_RESOURCE_MODEL,
                   "Model version %d of project %s is not hosted (it is %s); start it first.",
                   m.version, m.project, m.status);
-        return;
+        outcome = DETECT_ERROR;
+    } else {
+        outcome = detect(call, hosted, format);
     }
-    detect(call, hosted_model_get(hosted), format);
-    model_registry_release(call->svc->models, hosted);
+    if (hosted)
+        model_registry_release(call->svc->models, hosted);
+    detect_metrics_record(call->svc->metrics, m.project, m.version, outcome,
+                          seconds_now() - start);
 }

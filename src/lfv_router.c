@@ -23,29 +23,30 @@ typedef struct lfv_route {
     const char *method;
     const char *pattern; /* segments; {name} is a label */
     lfv_operation operation;
+    const char *name; /* the operation's name in the API model, and its IAM action */
 } lfv_route;
 
 static const lfv_route ROUTES[] = {
-    {"POST", "projects", lfv_create_project},
-    {"GET", "projects", lfv_list_projects},
-    {"GET", "projects/{projectName}", lfv_describe_project},
-    {"DELETE", "projects/{projectName}", lfv_delete_project},
-    {"POST", "projects/{projectName}/datasets", lfv_create_dataset},
-    {"GET", "projects/{projectName}/datasets/{datasetType}", lfv_describe_dataset},
-    {"DELETE", "projects/{projectName}/datasets/{datasetType}", lfv_delete_dataset},
-    {"GET", "projects/{projectName}/datasets/{datasetType}/entries", lfv_list_dataset_entries},
-    {"PATCH", "projects/{projectName}/datasets/{datasetType}/entries", lfv_update_dataset_entries},
+    {"POST", "projects", lfv_create_project, "CreateProject"},
+    {"GET", "projects", lfv_list_projects, "ListProjects"},
+    {"GET", "projects/{projectName}", lfv_describe_project, "DescribeProject"},
+    {"DELETE", "projects/{projectName}", lfv_delete_project, "DeleteProject"},
+    {"POST", "projects/{projectName}/datasets", lfv_create_dataset, "CreateDataset"},
+    {"GET", "projects/{projectName}/datasets/{datasetType}", lfv_describe_dataset, "DescribeDataset"},
+    {"DELETE", "projects/{projectName}/datasets/{datasetType}", lfv_delete_dataset, "DeleteDataset"},
+    {"GET", "projects/{projectName}/datasets/{datasetType}/entries", lfv_list_dataset_entries, "ListDatasetEntries"},
+    {"PATCH", "projects/{projectName}/datasets/{datasetType}/entries", lfv_update_dataset_entries, "UpdateDatasetEntries"},
     /* models (lfv_models.c); {modelVersion} is checked there */
-    {"POST", "projects/{projectName}/models", lfv_create_model},
-    {"GET", "projects/{projectName}/models", lfv_list_models},
-    {"GET", "projects/{projectName}/models/{modelVersion}", lfv_describe_model},
-    {"DELETE", "projects/{projectName}/models/{modelVersion}", lfv_delete_model},
-    {"POST", "projects/{projectName}/models/{modelVersion}/start", lfv_start_model},
-    {"POST", "projects/{projectName}/models/{modelVersion}/stop", lfv_stop_model},
-    {"POST", "projects/{projectName}/models/{modelVersion}/detect", lfv_detect_anomalies},
-    {"POST", "tags/{resourceArn}", lfv_tag_resource},
-    {"DELETE", "tags/{resourceArn}", lfv_untag_resource},
-    {"GET", "tags/{resourceArn}", lfv_list_tags_for_resource},
+    {"POST", "projects/{projectName}/models", lfv_create_model, "CreateModel"},
+    {"GET", "projects/{projectName}/models", lfv_list_models, "ListModels"},
+    {"GET", "projects/{projectName}/models/{modelVersion}", lfv_describe_model, "DescribeModel"},
+    {"DELETE", "projects/{projectName}/models/{modelVersion}", lfv_delete_model, "DeleteModel"},
+    {"POST", "projects/{projectName}/models/{modelVersion}/start", lfv_start_model, "StartModel"},
+    {"POST", "projects/{projectName}/models/{modelVersion}/stop", lfv_stop_model, "StopModel"},
+    {"POST", "projects/{projectName}/models/{modelVersion}/detect", lfv_detect_anomalies, "DetectAnomalies"},
+    {"POST", "tags/{resourceArn}", lfv_tag_resource, "TagResource"},
+    {"DELETE", "tags/{resourceArn}", lfv_untag_resource, "UntagResource"},
+    {"GET", "tags/{resourceArn}", lfv_list_tags_for_resource, "ListTagsForResource"},
 };
 
 typedef struct label_rule {
@@ -169,10 +170,10 @@ void lfv_handle(const service *svc, const http_request *request, const auth_iden
     } else {
         for (size_t i = 0; i < call.n_labels; i++)
             call.labels[i] = path.segments[label_at[i]];
-        if (labels_valid(&call, route->pattern))
-            route->operation(&call);
-        else
+        if (!labels_valid(&call, route->pattern))
             lfv_invalid(&call);
+        else if (lfv_authorize(&call, route->name) == 0)
+            route->operation(&call);
     }
     split_path_free(&path);
 }

@@ -15,6 +15,8 @@ static void usage(FILE *to)
                 "  evaluate   test a model on labelled local images\n"
                 "  detect     run a model on image files\n"
                 "  serve      run the Lookout for Vision API and S3 endpoint\n"
+                "  kms        create, list, disable and enable the service's KMS keys\n"
+                "  keys       manage the service's access keys and their policies\n"
                 "  version    print the version\n\n"
                 "Run 'vigil <command> --help' for a command's options.\n");
 }
@@ -36,6 +38,10 @@ int main(int argc, char **argv)
         return cmd_detect(argc - 1, argv + 1);
     if (!strcmp(command, "serve"))
         return cmd_serve(argc - 1, argv + 1);
+    if (!strcmp(command, "kms"))
+        return cmd_kms(argc - 1, argv + 1);
+    if (!strcmp(command, "keys"))
+        return cmd_keys(argc - 1, argv + 1);
     if (!strcmp(command, "version") || !strcmp(command, "--version")) {
         printf("vigil %s\n", VIGIL_VERSION);
         return 0;

@@ -1,46 +1,39 @@
 /*
  * model_training.c - CreateModel's training job (model_training.h).
  *
- * The job works on a snapshot: the datasets' entries as they are when it
- * starts, and their images and masks copied from the object store into a
- * scratch folder under the data directory, laid out as BUCKET/KEY so that
+ * The job works on a snapshot: the datasets' entries as they are when
+ * CreateModel answers (read before the job starts), and their images and
+ * masks copied from the object store into a scratch folder under the data directory, laid out as BUCKET/KEY so that
  * dataset_local (the loader `vigil train` uses, with its mask colour
  * mapping) reads them unchanged.  Later changes to the datasets or the
  * bucket cannot reach a training under way.  The folder is removed after.
+ *
+ * The copies and the model file are encrypted at rest (sealed_file.h)
+ * under the model's KmsKeyId, or the service-owned key without one; the
+ * loader decrypts each image into memory as the engine asks for it.
  */
 #define _XOPEN_SOURCE 700
 #include "model_training.h"
+
+#include "background_jobs.h"
 
 #include "dataset_local.h"
 #include "error.h"
 #include "evaluation_output.h"
 #include "manifest.h"
 #include "offline_cli.h"
+#include "sealed_file.h"
+#include "sealed_model.h"
 
 #include <ftw.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #define ENTRY_PAGE 1000
-
-/* Running trainings, so that a clean stop can wait for them. */
-static pthread_mutex_t jobs_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t jobs_done = PTHREAD_COND_INITIALIZER;
-static int jobs_running;
-static int jobs_stopping;
-
-static int stopping(void)
-{
-    pthread_mutex_lock(&jobs_lock);
-    int value = jobs_stopping;
-    pthread_mutex_unlock(&jobs_lock);
-    return value;
-}
 
 typedef struct training_job {
     const service *svc;
@@ -49,8 +42,12 @@ typedef struct training_job {
     char model_arn[512];
     char last_stage[64];        /* progress: the stage last written */
     double last_report;
+    char *train_lines;          /* the entries of each dataset; NULL: no test dataset */
+    char *test_lines;
     vgl_dataset train, test;    /* the snapshots behind a loader that heeds a stop */
     const vgl_dataset *inner_train, *inner_test;
+    kms_ring ring;
+    kms_key key;                /* encrypts the snapshot and the model */
 } training_job;
 
 void model_training_file(const char *project, int version, char *out, size_t size)
@@ -91,64 +88,68 @@ static vgl_status copy_object(const training_job *job, const char *ref, vgl_erro
     if (status == VGL_OK)
         status = cli_make_dirs(dir, err);
     if (status == VGL_OK)
-        status = cli_write_file(path, data, size, err);
+        status = sealed_file_write(path, &job->key, data, size, err);
     free(data);
     return status;
 }
 
-/* Appends the dataset's entry lines, one a line, to *text. */
-static vgl_status read_lines(const training_job *job, const char *type, char **text,
-                             size_t *length, vgl_error *err)
+/* The dataset's entry lines, one a line, in *text (the caller frees it). */
+static vgl_status read_lines(const service *svc, const char *project, const char *type,
+                             char **text, vgl_error *err)
 {
-    metadata_store *store = job->svc->store;
+    metadata_store *store = svc->store;
     store_entry_filter filter = {.labeled = -1, .label = -1, .limit = ENTRY_PAGE};
-    for (;;) {
+    size_t length = 0;
+    *text = calloc(1, 1);
+    vgl_status status = *text ? VGL_OK : vgl_error_set(err, VGL_ENOMEM, "out of memory");
+    size_t count = ENTRY_PAGE;
+    while (status == VGL_OK && count == ENTRY_PAGE) {
         store_entry *entries = NULL;
-        size_t count = 0;
-        vgl_status status = store->ops->entry_list(store, job->model.project, type, &filter,
-                                                   &entries, &count, err);
-        if (status != VGL_OK)
-            return status;
+        status = store->ops->entry_list(store, project, type, &filter, &entries, &count, err);
         for (size_t i = 0; i < count && status == VGL_OK; i++) {
             size_t add = strlen(entries[i].line);
-            char *grown = realloc(*text, *length + add + 2);
+            char *grown = realloc(*text, length + add + 2);
             if (!grown) {
                 status = vgl_error_set(err, VGL_ENOMEM, "out of memory reading the dataset");
                 break;
             }
             *text = grown;
-            memcpy(*text + *length, entries[i].line, add);
-            *length += add;
-            memcpy(*text + *length, "\n", 2);
-            *length += 1;
+            memcpy(*text + length, entries[i].line, add);
+            length += add;
+            memcpy(*text + length, "\n", 2);
+            length += 1;
             filter.after_id = entries[i].id;
         }
         store_entries_free(entries, count);
-        if (status != VGL_OK || count < ENTRY_PAGE)
-            return status;
     }
+    return status;
 }
 
-/* The dataset of `type` as it is now, its files in the scratch folder. */
-static vgl_status snapshot(const training_job *job, const char *type, dataset_local **out,
+/* The snapshot's loader reads its encrypted copies (dataset_file_reader). */
+static vgl_status read_copy(void *context, const char *path, uint8_t **data, size_t *size,
+                            vgl_error *err)
+{
+    const training_job *job = context;
+    return sealed_file_read_all(path, &job->ring, VGL_IMAGE_MAX_BYTES, data, size, err);
+}
+
+/* The dataset of the entry lines `text`, its files in the scratch folder. */
+static vgl_status snapshot(training_job *job, const char *text, dataset_local **out,
                            vgl_error *err)
 {
-    char *text = NULL;
-    size_t length = 0;
     manifest m;
-    vgl_status status = read_lines(job, type, &text, &length, err);
-    if (status == VGL_OK)
-        status = manifest_parse(text ? text : "", length, &m, err);
-    free(text);
+    vgl_status status = manifest_parse(text, strlen(text), &m, err);
     if (status != VGL_OK)
         return status;
-    for (size_t i = 0; i < m.count && status == VGL_OK && !stopping(); i++) {
+    for (size_t i = 0; i < m.count && status == VGL_OK && !background_jobs_stopping(); i++) {
         status = copy_object(job, m.entries[i].source_ref, err);
         if (status == VGL_OK && m.entries[i].mask_ref)
             status = copy_object(job, m.entries[i].mask_ref, err);
     }
     if (status == VGL_OK)
         status = dataset_local_from_parsed(&m, job->scratch, out, err);
+    if (status == VGL_OK)
+        dataset_local_set_reader(*out, read_copy, job);
     manifest_free(&m);
     return status;
 }
@@ -168,7 +169,7 @@ static vgl_status load_train(void *context, size_t index, vgl_image *image, uint
                              vgl_error *err)
 {
     training_job *job = context;
-    if (stopping())
+    if (background_jobs_stopping())
         return vgl_error_set(err, VGL_EIO, "the service is stopping");
     return job->inner_train->load(job->inner_train->context, index, image, mask, err);
 }
@@ -177,7 +178,7 @@ static vgl_status load_test(void *context, size_t index, vgl_image *image, uint8
                             vgl_error *err)
 {
     training_job *job = context;
-    if (stopping())
+    if (background_jobs_stopping())
         return vgl_error_set(err, VGL_EIO, "the service is stopping");
     return job->inner_test->load(job->inner_test->context, index, image, mask, err);
 }
@@ -264,7 +265,7 @@ static vgl_status save_model(training_job *job, const vgl_model *model, vgl_erro
                         sizeof job->model.model_file);
     snprintf(path, sizeof path, "%s/%s", job->svc->data_dir, job->model.model_file);
     vgl_status status = cli_make_dirs(dir, err);
-    return status ? status : vgl_model_save(model, path, err);
+    return status ? status : sealed_model_save(model, path, &job->key, err);
 }
 
 /* ------------------------------------------------------------ the job */
@@ -272,13 +273,9 @@ static vgl_status save_model(training_job *job, const vgl_model *model, vgl_erro
 static vgl_status open_snapshots(training_job *job, dataset_local **train, dataset_local **test,
                                  vgl_error *err)
 {
-    store_dataset d;
-    vgl_error ignored = {0};
-    metadata_store *store = job->svc->store;
-    vgl_status status = snapshot(job, "train", train, err);
-    if (status == VGL_OK &&
-        store->ops->dataset_get(store, job->model.project, "test", &d, &ignored) == VGL_OK)
-        status = snapshot(job, "test", test, err);
+    vgl_status status = snapshot(job, job->train_lines, train, err);
+    if (status == VGL_OK && job->test_lines)
+        status = snapshot(job, job->test_lines, test, err);
     if (status == VGL_OK)
         status = dataset_local_check(*train, err);
     if (status == VGL_OK && *test)
@@ -353,11 +350,15 @@ static void run_job(training_job *job)
     vgl_error err = {0};
     snprintf(job->scratch, sizeof job->scratch, "%s/training/%s-%d", job->svc->data_dir,
              job->model.project, job->model.version);
-    vgl_status status = cli_make_dirs(job->scratch, &err);
+    /* a key disabled or deleted since CreateModel fails the training */
+    vgl_status status = kms_usable_key(&job->ring, job->model.kms_key_id, &job->key, &err);
+    if (status == VGL_OK)
+        status = cli_make_dirs(job->scratch, &err);
     if (status == VGL_OK)
         status = train(job, &err);
+    kms_key_clear(&job->key);
     nftw(job->scratch, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    if (stopping())
+    if (background_jobs_stopping())
         return; /* left recorded: the next start fails it as interrupted */
     store_model *m = &job->model;
     snprintf(m->status, sizeof m->status, "%s", status ? "TRAINING_FAILED" : "TRAINED");
@@ -372,65 +373,70 @@ static void run_job(training_job *job)
                 store_err.message);
 }
 
-static void job_leave(void)
+static void job_free(training_job *job)
 {
-    pthread_mutex_lock(&jobs_lock);
-    if (--jobs_running == 0)
-        pthread_cond_broadcast(&jobs_done);
-    pthread_mutex_unlock(&jobs_lock);
+    if (!job)
+        return;
+    free(job->train_lines);
+    free(job->test_lines);
+    free(job);
 }
 
-static void *job_thread(void *arg)
+/* Reads the entries of the train dataset, and of the test dataset when the
+ * project has one. */
+static vgl_status read_datasets(training_job *job, vgl_error *err)
+{
+    const char *project = job->model.project;
+    store_dataset test;
+    vgl_error ignored = {0};
+    metadata_store *store = job->svc->store;
+    int has_test = store->ops->dataset_get(store, project, "test", &test, &ignored) == VGL_OK;
+    vgl_status status = read_lines(job->svc, project, "train", &job->train_lines, err);
+    if (status == VGL_OK && has_test)
+        status = read_lines(job->svc, project, "test", &job->test_lines, err);
+    return status;
+}
+
+static void run_and_free(void *arg)
 {
     training_job *job = arg;
     run_job(job);
-    free(job);
-    job_leave();
-    return NULL;
+    job_free(job);
 }
 
-void model_training_drain(void)
+/* Records the model TRAINING_FAILED because its job could not start. */
+static void fail_start(const service *svc, const store_model *model, const char *why)
 {
-    pthread_mutex_lock(&jobs_lock);
-    jobs_stopping = 1;
-    while (jobs_running > 0)
-        pthread_cond_wait(&jobs_done, &jobs_lock);
-    pthread_mutex_unlock(&jobs_lock);
+    store_model failed = *model;
+    snprintf(failed.status, sizeof failed.status, "TRAINING_FAILED");
+    snprintf(failed.status_message, sizeof failed.status_message,
+             "The training could not be started: %.900s", why);
+    vgl_error err = {0};
+    svc->store->ops->model_update(svc->store, &failed, 1, &err);
 }
 
 void model_training_start(const service *svc, const store_model *model)
 {
     training_job *job = calloc(1, sizeof *job);
-    pthread_mutex_lock(&jobs_lock);
-    int allowed = !jobs_stopping;
-    jobs_running += allowed;
-    pthread_mutex_unlock(&jobs_lock);
-    int started = 0;
-    if (job && allowed) {
-        job->svc = svc;
-        job->model = *model;
-        evaluation_model_arn(job->model_arn, sizeof job->model_arn, svc->region, svc->account_id,
-                             model->project, model->version);
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        pthread_t thread;
-        started = pthread_create(&thread, &attr, job_thread, job) == 0;
-        pthread_attr_destroy(&attr);
-    }
-    if (started)
+    if (!job) {
+        fail_start(svc, model, "out of memory");
         return;
-    if (allowed)
-        job_leave();
-    if (!allowed) {
-        free(job);
-        return; /* stopping: the next start fails it as interrupted */
     }
-    store_model failed = *model;
-    snprintf(failed.status, sizeof failed.status, "TRAINING_FAILED");
-    snprintf(failed.status_message, sizeof failed.status_message,
-             "The training could not be started (out of memory or threads).");
+    job->svc = svc;
+    job->model = *model;
+    job->ring = (kms_ring){svc->data_dir, svc->region, svc->account_id};
     vgl_error err = {0};
-    svc->store->ops->model_update(svc->store, &failed, 1, &err);
-    free(job);
+    if (read_datasets(job, &err) != VGL_OK) {
+        fail_start(svc, model, err.message);
+        job_free(job);
+        return;
+    }
+    evaluation_model_arn(job->model_arn, sizeof job->model_arn, svc->region, svc->account_id,
+                         model->project, model->version);
+    background_start started = background_job_start(run_and_free, job);
+    if (started == BACKGROUND_STARTED)
+        return;
+    if (started == BACKGROUND_NO_THREAD) /* when stopping it stays recorded: failed at next start */
+        fail_start(svc, model, "no thread could be created");
+    job_free(job);
 }

@@ -23,17 +23,14 @@
 /* Where the model file of (project, version) lives, relative to the data dir. */
 void model_training_file(const char *project, int version, char *out, size_t size);
 
-/* Runs the recorded training of model (copied) on a detached thread; svc
- * must outlive it.  When no thread can be started the model fails at once. */
+/* Reads the datasets' entries (the snapshot the model is trained on, so
+ * that changes after CreateModel answers cannot reach it), then runs the
+ * recorded training of model (copied) on a detached thread; svc must
+ * outlive it.  When that cannot start the model fails at once. */
 void model_training_start(const service *svc, const store_model *model);
 
 /* Removes the snapshot folders a killed process left under data_dir; call
  * before any training starts. */
 void model_training_clean(const char *data_dir);
-
-/* For a clean stop, before the stores close: running trainings stop at
- * their next image (they stay recorded, so the next start fails them as
- * interrupted) and this waits until they have.  No training starts after. */
-void model_training_drain(void);
 
 #endif

@@ -23,32 +23,6 @@
  * this account and the region of AWS_REGION (default us-east-1). */
 #define OFFLINE_ACCOUNT "000000000000"
 
-int cli_option_error(const char *command, int opt, char **argv)
-{
-    if (opt == ':') /* optind has moved past the option that lacks its value */
-        fprintf(stderr, "vigil %s: option '%s' needs a value\n", command, argv[optind - 1]);
-    else if (optopt > 0 && optopt < 256) /* a short option, maybe one of a bundle like -xv */
-        fprintf(stderr, "vigil %s: unknown option '-%c'\n", command, optopt);
-    else
-        fprintf(stderr, "vigil %s: unknown option '%s'\n", command, argv[optind - 1]);
-    fprintf(stderr, "Run 'vigil %s --help' for its options.\n", command);
-    return CLI_USAGE;
-}
-
-int cli_parse_int(const char *command, const char *option, const char *text, int min, int *out)
-{
-    char *end;
-    errno = 0;
-    long value = strtol(text, &end, 10);
-    if (errno || end == text || *end || value < min || value > INT_MAX) {
-        fprintf(stderr, "vigil %s: %s wants a whole number of at least %d, not '%s'\n", command,
-                option, min, text);
-        return -1;
-    }
-    *out = (int)value;
-    return 0;
-}
-
 int cli_default_threads(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);

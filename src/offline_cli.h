@@ -1,6 +1,6 @@
 /*
  * offline_cli.h - what `vigil train`, `vigil evaluate` and `vigil detect`
- * share: option errors, defaults (threads, backbone), opening a local
+ * share: defaults (threads, backbone), opening a local
  * dataset, the evaluation summary on stdout, and writing the evaluation
  * files (EvaluationResult, EvaluationManifest, predicted masks) into a
  * folder.
@@ -12,23 +12,11 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
+#include "cli_options.h"
 #include "dataset_local.h"
 #include "evaluation_output.h"
 #include "progress.h"
 #include "vigil.h"
-
-/* Exit codes of the offline commands. */
-#define CLI_FAILED 1
-#define CLI_USAGE 2
-
-/* getopt_long's answer for an option it refused (run with ":" leading the
- * option string and opterr 0): prints "vigil COMMAND: unknown option 'X'"
- * or "... option 'X' needs a value".  Returns CLI_USAGE. */
-int cli_option_error(const char *command, int opt, char **argv);
-
-/* Parses a whole decimal integer of at least min; 0 on success, else prints
- * "vigil COMMAND: OPTION wants ..." and returns -1. */
-int cli_parse_int(const char *command, const char *option, const char *text, int min, int *out);
 
 /* The number of online processors, at least 1. */
 int cli_default_threads(void);

@@ -287,6 +287,17 @@ static void dispatch_bucket_or_object(s3_call *call)
         dispatch_bucket(call);
 }
 
+/* Permissions first, then the bucket, then the operation. */
+static void dispatch_authorized(s3_call *call)
+{
+    if (!s3_authorized(call))
+        return;
+    if (!call->bucket)
+        dispatch_service(call);
+    else if (bucket_checked(call))
+        dispatch_bucket_or_object(call);
+}
+
 void s3_handle(const service *svc, const http_request *request, const auth_identity *caller,
                http_response *response)
 {
@@ -297,10 +308,8 @@ void s3_handle(const service *svc, const http_request *request, const auth_ident
         s3_error(&call, 400, "InvalidURI", "Couldn't parse the specified URI.");
     else if ((unsupported = unsupported_subresource(&call)))
         s3_error(&call, 501, "NotImplemented", "The ?%s subresource is not implemented.", unsupported);
-    else if (!call.bucket)
-        dispatch_service(&call);
-    else if (bucket_checked(&call))
-        dispatch_bucket_or_object(&call);
+    else
+        dispatch_authorized(&call);
     free(call.bucket);
     free(call.key);
 }

@@ -60,6 +60,10 @@ int s3_preconditions_met(s3_call *call, const blob_info *info);
  * percent-encoded) into malloc'ed parts; 0 when absent or malformed. */
 int s3_copy_source_parse(const char *header, char **bucket, char **key);
 
+/* Checks the caller's permissions for the request (s3_authorize.c); 0 when
+ * it answered AccessDenied. */
+int s3_authorized(s3_call *call);
+
 /* Operations. */
 void s3_buckets_list(s3_call *call);
 void s3_bucket_create(s3_call *call);

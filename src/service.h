@@ -16,6 +16,7 @@
 
 typedef struct metadata_store metadata_store; /* store.h */
 typedef struct model_registry model_registry; /* model_hosting.h */
+typedef struct detect_metrics detect_metrics; /* detect_metrics.h */
 
 typedef struct service {
     const char *data_dir;
@@ -26,12 +27,18 @@ typedef struct service {
     blob_store *blobs;
     metadata_store *store;
     model_registry *models;  /* the hosted models (StartModel .. StopModel) */
+    detect_metrics *metrics; /* DetectAnomalies' counters */
+    int metrics_endpoint;    /* GET /metrics answers without authentication */
     const char *console_dir; /* the web console's files, served under /console/ */
 } service;
 
 /* The Lookout for Vision API: paths under /2020-11-20/. */
 void lfv_handle(const service *svc, const http_request *request, const auth_identity *caller,
                 http_response *response);
+
+/* GET /metrics: DetectAnomalies' counters and the inference units in the
+ * Prometheus text format, without authentication (metrics_endpoint.c). */
+void metrics_handle(const service *svc, const http_request *request, http_response *response);
 
 /* The S3-compatible endpoint: every other path (path-style and
  * virtual-host-style addressing). */

@@ -899,23 +899,25 @@ static auth_result verify_claim(const http_request *request, query_list *query,
     if (!has_signed_header(claim->signed_headers, "host"))
         return fail(message, message_size, AUTH_MALFORMED,
                     "'Host' must be a 'SignedHeader' in the AWS Authorization.");
-    const char *secret = keyring_secret(ring, claim->access_key_id);
-    if (!secret)
+    char secret[1025]; /* the longest secret the ring accepts */
+    if (!keyring_secret(ring, claim->access_key_id, secret, sizeof secret))
         return fail(message, message_size, AUTH_UNKNOWN_KEY, "%s",
                     strcmp(claim->service, "s3") == 0
                         ? "The AWS Access Key Id you provided does not exist in our records."
                         : "The security token included in the request is invalid.");
     auth_result result = check_time(claim, now, message, message_size);
-    if (result != AUTH_OK)
-        return result;
     char payload[65];
-    auth_result payload_result = payload_hash(request, claim, payload, message, message_size);
-    if (payload_result == AUTH_MALFORMED)
-        return payload_result;
+    auth_result payload_result =
+        result == AUTH_OK ? payload_hash(request, claim, payload, message, message_size) : result;
+    if (result != AUTH_OK || payload_result == AUTH_MALFORMED) {
+        OPENSSL_cleanse(secret, sizeof secret);
+        return result != AUTH_OK ? result : payload_result;
+    }
     /* A wrong signature is reported before a body mismatch, so only a
      * correctly signed request learns that its body does not match; a
      * correct signature leaves the mismatch message in place. */
     result = check_signature(request, query, claim, secret, payload, message, message_size);
+    OPENSSL_cleanse(secret, sizeof secret);
     return result != AUTH_OK ? result : payload_result;
 }
 

@@ -206,8 +206,9 @@ struct metadata_store {
  * brings its schema up to date, and ends every job a previous process left
  * unfinished: an interrupted import becomes CREATE_FAILED, an interrupted
  * update UPDATE_FAILED_ROLLBACK_COMPLETE, each with a StatusMessage saying so;
- * an interrupted training TRAINING_FAILED, and a model that was hosted (in
- * the previous process's memory) TRAINED again. */
+ * an interrupted training TRAINING_FAILED.  Hosting lived in the previous
+ * process's memory: a model being stopped becomes TRAINED, a hosted or
+ * starting one STARTING_HOSTING, to be hosted again by the service. */
 vgl_status metadata_store_open(const char *data_dir, metadata_store **out, vgl_error *err);
 void metadata_store_close(metadata_store *store);
 

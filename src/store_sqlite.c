@@ -604,6 +604,22 @@ static vgl_status sqlite_dataset_finish_job(metadata_store *store, int64_t job_i
     return end(s, status, err);
 }
 
+/* One integer from a query with one text argument. */
+static vgl_status select_int(sqlite_store *s, const char *sql, const char *arg, int *out,
+                             vgl_error *err)
+{
+    sqlite3_stmt *st;
+    vgl_status status = prepare(s, &st, err, sql, 1, arg);
+    if (status != VGL_OK)
+        return status;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *out = sqlite3_column_int(st, 0);
+    else
+        status = db_error(s, err, "count models");
+    sqlite3_finalize(st);
+    return status;
+}
+
 static vgl_status dataset_remove(sqlite_store *s, const char *project, const char *type,
                                  vgl_error *err)
 {
@@ -613,6 +629,15 @@ static vgl_status dataset_remove(sqlite_store *s, const char *project, const cha
         status = vgl_error_set(err, VGL_EINVAL,
                                "The %s dataset of project %s is %s; wait until it finishes.",
                                type, project, d.status);
+    int training = 0;
+    if (status == VGL_OK)
+        status = select_int(s, "SELECT COUNT(*) FROM models WHERE project = ?1 AND status = 'TRAINING'",
+                            project, &training, err);
+    /* a training reads the dataset's entries when its job starts */
+    if (status == VGL_OK && training)
+        status = vgl_error_set(err, VGL_EINVAL,
+                               "A model of project %s is training; delete the %s dataset after it"
+                               " finishes.", project, type);
     sqlite3_stmt *st;
     if (status == VGL_OK)
         status = prepare(s, &st, err, "DELETE FROM datasets WHERE project = ?1 AND type = ?2", 2,
@@ -958,22 +983,6 @@ static vgl_status model_select(sqlite_store *s, const char *project, int version
     return status;
 }
 
-/* One integer from a query with one text argument. */
-static vgl_status select_int(sqlite_store *s, const char *sql, const char *arg, int *out,
-                             vgl_error *err)
-{
-    sqlite3_stmt *st;
-    vgl_status status = prepare(s, &st, err, sql, 1, arg);
-    if (status != VGL_OK)
-        return status;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        *out = sqlite3_column_int(st, 0);
-    else
-        status = db_error(s, err, "count models");
-    sqlite3_finalize(st);
-    return status;
-}
-
 static vgl_status model_insert(sqlite_store *s, const store_model *m, vgl_error *err)
 {
     sqlite3_stmt *st;
@@ -1246,15 +1255,19 @@ static vgl_status fail_interrupted_jobs(sqlite_store *s, vgl_error *err)
         " finished; none of its changes were applied.'"
         " WHERE (project, type) IN (SELECT project, type FROM dataset_jobs WHERE kind = 2);"
         "DELETE FROM dataset_jobs;"
-        /* models: a training cut short, and hosting that lived in memory */
+        /* models: a training cut short; hosting lived in memory, so a model
+         * being stopped is stopped, and a hosted (or starting) one is left
+         * STARTING_HOSTING for the service to host again (model_hosting_restore) */
         "UPDATE models SET status = 'TRAINING_FAILED', status_message = 'The training was"
         " interrupted by a restart of the service. Delete the model and create it again.'"
         " WHERE (project, version) IN (SELECT project, version FROM model_jobs)"
         " OR status = 'TRAINING';"
         "DELETE FROM model_jobs;"
-        "UPDATE models SET status = 'TRAINED', status_message = 'Hosting ended when the service"
-        " stopped. Start the model again.'"
-        " WHERE status IN ('STARTING_HOSTING', 'HOSTED', 'STOPPING_HOSTING');",
+        "UPDATE models SET status = 'TRAINED', status_message = 'The model was stopped.'"
+        " WHERE status = 'STOPPING_HOSTING';"
+        "UPDATE models SET status = 'STARTING_HOSTING', status_message = 'Hosting the model"
+        " again after a restart of the service.'"
+        " WHERE status IN ('STARTING_HOSTING', 'HOSTED');",
         err);
 }
 

@@ -158,6 +158,9 @@ vgl_status vgl_modelfile_add_tensor(vgl_modelfile_writer *writer, const char *na
                                     int ndim, const int64_t *shape, const void *data,
                                     vgl_error *err);
 vgl_status vgl_modelfile_write(const vgl_modelfile_writer *writer, const char *path, vgl_error *err);
+/* The same bytes written at fd's position (no rename, no sync): for a file the
+ * caller transforms before it reaches the disk, such as an encrypted one. */
+vgl_status vgl_modelfile_write_fd(const vgl_modelfile_writer *writer, int fd, vgl_error *err);
 
 /* Reading. */
 typedef struct vgl_modelfile vgl_modelfile;
@@ -327,6 +330,8 @@ vgl_status vgl_evaluate(const vgl_model *model, const vgl_dataset *test, int thr
                         vgl_evaluation *evaluation, vgl_error *err);
 
 vgl_status vgl_model_save(const vgl_model *model, const char *path, vgl_error *err);
+/* The model file's bytes written to fd (vgl_modelfile_write_fd). */
+vgl_status vgl_model_save_fd(const vgl_model *model, int fd, vgl_error *err);
 vgl_status vgl_model_load(const char *path, vgl_model **out, vgl_error *err);
 void vgl_model_free(vgl_model *model);
 

@@ -7,6 +7,7 @@
  */
 #include "knn.h"
 
+#include "blas_threads.h"
 #include "simd.h"
 
 #include <cblas.h>
@@ -76,6 +77,7 @@ int vgl_knn_nearest(const float *queries, size_t n, const float *bank, const flo
                 dist2[q0 + i] = FLT_MAX;
             for (size_t b0 = 0; b0 < m; b0 += BANK_BLOCK) {
                 size_t cols = m - b0 < BANK_BLOCK ? m - b0 : BANK_BLOCK;
+                blas_on_calling_thread_only();
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)cols, dim,
                             1.0f, q, dim, bank + b0 * (size_t)dim, dim, 0.0f, dots, (int)cols);
                 update_minimum(dots, rows, cols, bank_norms + b0, b0, exclude, dist2 + q0,

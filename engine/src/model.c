@@ -168,6 +168,18 @@ vgl_status vgl_model_save(const vgl_model *model, const char *path, vgl_error *e
     return status;
 }
 
+vgl_status vgl_model_save_fd(const vgl_model *model, int fd, vgl_error *err)
+{
+    vgl_modelfile_writer *w = vgl_modelfile_writer_create();
+    if (!w)
+        return vgl_error_set(err, VGL_ENOMEM, "out of memory saving the model");
+    vgl_status status = store_model(model, w, err);
+    if (!status)
+        status = vgl_modelfile_write_fd(w, fd, err);
+    vgl_modelfile_writer_free(w);
+    return status;
+}
+
 /* ------------------------------------------------------------------ load */
 
 static const void *tensor_of(const vgl_modelfile *file, const char *name, vgl_dtype dtype,

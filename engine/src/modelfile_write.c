@@ -352,6 +352,20 @@ static int sync_parent_dir(const char *path)
     return rc;
 }
 
+vgl_status vgl_modelfile_write_fd(const vgl_modelfile_writer *writer, int fd, vgl_error *err)
+{
+    if (!writer || fd < 0)
+        return vgl_error_set(err, VGL_EINVAL, "no model file writer or file descriptor given");
+    uint8_t *table = NULL;
+    uint64_t data_offset = 0, file_size = 0;
+    vgl_status status = build_table(writer, &table, &data_offset, &file_size, err);
+    if (status == VGL_OK && write_contents(fd, writer, table, (size_t)data_offset))
+        status = vgl_error_set(err, VGL_EIO, "cannot write a model file (%llu bytes): %s",
+                               (unsigned long long)file_size, strerror(errno));
+    free(table);
+    return status;
+}
+
 vgl_status vgl_modelfile_write(const vgl_modelfile_writer *writer, const char *path, vgl_error *err)
 {
     if (!writer || !path || !*path)

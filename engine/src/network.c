@@ -24,7 +24,8 @@ void openblas_set_num_threads(int num_threads);
 /* The engine shares work among its own OpenMP threads and calls BLAS from
  * inside them; BLAS starting threads of its own on top would only
  * oversubscribe the cores.  This is OpenBLAS's one process-wide setting,
- * made once, before the first network runs. */
+ * made once, before the first network runs; blas_threads.h makes the
+ * per-thread one its OpenMP build also reads. */
 static void blas_on_calling_thread(void)
 {
     openblas_set_num_threads(1);

@@ -9,6 +9,7 @@
  */
 #include "ops.h"
 
+#include "blas_threads.h"
 #include "error.h"
 #include "simd.h"
 
@@ -47,6 +48,7 @@ static void gemm_bias_activation(const vgl_node *node, size_t rows, int cout, in
                                  const float *a, float *c)
 {
     fill_bias(c, rows, cout, node->bias);
+    blas_on_calling_thread_only();
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, cout, k, 1.0f, a, k,
                 node->weight, cout, 1.0f, c, cout);
     activate(c, rows * (size_t)cout, node->activation);

@@ -6,32 +6,10 @@ responses, and ClientToken replays.
 
 usage: lfv_boto3.py BUCKET  (VIGIL_ENDPOINT and the AWS_* variables set by lib.sh)
 """
-import os
 import sys
 import time
 
-import boto3
-import botocore.config
-import botocore.exceptions
-
-
-def client(validate=True):
-    return boto3.client(
-        "lookoutvision",
-        endpoint_url=os.environ["VIGIL_ENDPOINT"],
-        config=botocore.config.Config(parameter_validation=validate,
-                                      retries={"max_attempts": 1}),
-    )
-
-
-def expect_error(code, call, **kwargs):
-    try:
-        call(**kwargs)
-    except botocore.exceptions.ClientError as e:
-        got = e.response["Error"]["Code"]
-        assert got == code, f"{call.__name__}: {got} instead of {code}: {e}"
-        return e.response
-    raise AssertionError(f"{call.__name__}({kwargs}) succeeded; expected {code}")
+from lfv_client import client, expect_error
 
 
 def check_errors(lfv):

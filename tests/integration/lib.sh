@@ -8,9 +8,15 @@
 #   vigil_stop                     SIGTERM, and fails unless it exits 0
 #   vigil_restart_hard             kill -9, then starts again on the same data
 #                                  directory and port (durability tests)
+#   vigil_restart [SERVE OPTION...]  SIGTERM (vigil_stop), then starts again on
+#                                  the same data directory and port
 #   awsv ARG...                    Debian's aws CLI (/usr/bin/aws) against the
 #                                  server, without a pager
 #   pyv ARG...                     Debian's python3 (its boto3), same credentials
+#   lfv ARG...                     awsv lookoutvision ARG...
+#   expect_error CODE COMMAND...   the command fails, naming error CODE
+#   wait_dataset PROJECT TYPE      polls until the dataset leaves *_IN_PROGRESS;
+#                                  prints its final status
 #   fail MESSAGE / pass MESSAGE    report; fail exits 1
 #
 # The server is stopped and the temporary directory removed on exit.  Needs
@@ -57,6 +63,30 @@ pass() {
 
 awsv() {
     /usr/bin/aws --endpoint-url "$VIGIL_ENDPOINT" --no-cli-pager "$@"
+}
+
+lfv() {
+    awsv lookoutvision "$@"
+}
+
+expect_error() {
+    local code=$1
+    shift
+    local out
+    if out=$("$@" 2>&1); then
+        fail "$* succeeded; expected $code"
+    fi
+    grep -q "($code)" <<<"$out" || fail "$* failed without $code: $out"
+}
+
+wait_dataset() {
+    local status=""
+    for _ in $(seq 1 300); do
+        status=$(lfv describe-dataset --project-name "$1" --dataset-type "$2" \
+            --query DatasetDescription.Status --output text)
+        case "$status" in *_IN_PROGRESS) sleep 0.2 ;; *) echo "$status"; return 0 ;; esac
+    done
+    fail "dataset $1/$2 still $status after 60 s"
 }
 
 pyv() {
@@ -106,6 +136,12 @@ vigil_restart_hard() {
     [ -n "$VIGIL_PID" ] || fail "vigil_restart_hard: the server is not running"
     kill -KILL "$VIGIL_PID"
     wait "$VIGIL_PID" 2>/dev/null || true
+    _vigil_launch
+}
+
+vigil_restart() {
+    vigil_stop
+    VIGIL_SERVE_ARGS=("$@")
     _vigil_launch
 }
 

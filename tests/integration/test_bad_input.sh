@@ -31,30 +31,6 @@ OTHER_BUCKET=vigil-bad-input-other
 PROJECT=state
 MAX_BODY=$((16 * 1024 * 1024)) # room for the 8 MB+ image's upload
 
-lfv() {
-    awsv lookoutvision "$@"
-}
-
-expect_error() {
-    local code=$1
-    shift
-    local out
-    if out=$("$@" 2>&1); then
-        fail "$* succeeded; expected $code"
-    fi
-    grep -q "($code)" <<<"$out" || fail "$* failed without $code: $out"
-}
-
-wait_dataset() {
-    local status=""
-    for _ in $(seq 1 300); do
-        status=$(lfv describe-dataset --project-name "$1" --dataset-type "$2" \
-            --query DatasetDescription.Status --output text)
-        case "$status" in *_IN_PROGRESS) sleep 0.2 ;; *) echo "$status"; return 0 ;; esac
-    done
-    fail "dataset $1/$2 still $status after 60 s"
-}
-
 # snapshot: everything bad input could change, as the clients see it (the
 # bad-manifest projects, created on purpose, are left out).
 snapshot() {

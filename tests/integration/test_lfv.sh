@@ -22,33 +22,6 @@ source "$(dirname "$0")/lib.sh"
 
 BUCKET=vigil-lfv-test
 
-# expect_error CODE COMMAND...: the command fails with that error code.
-expect_error() {
-    local code=$1
-    shift
-    local out
-    if out=$("$@" 2>&1); then
-        fail "$* succeeded; expected $code"
-    fi
-    grep -q "($code)" <<<"$out" || fail "$* failed without $code: $out"
-}
-
-lfv() {
-    awsv lookoutvision "$@"
-}
-
-# wait_dataset PROJECT TYPE: polls until the dataset leaves *_IN_PROGRESS;
-# prints its final status.
-wait_dataset() {
-    local status=""
-    for _ in $(seq 1 300); do
-        status=$(lfv describe-dataset --project-name "$1" --dataset-type "$2" \
-            --query DatasetDescription.Status --output text)
-        case "$status" in *_IN_PROGRESS) sleep 0.2 ;; *) echo "$status"; return 0 ;; esac
-    done
-    fail "dataset $1/$2 still $status after 60 s"
-}
-
 stats() {
     lfv describe-dataset --project-name "$1" --dataset-type "$2" --output text \
         --query 'DatasetDescription.ImageStats.[Total,Labeled,Normal,Anomaly]' | tr '\t' ' '

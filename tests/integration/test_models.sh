@@ -27,20 +27,6 @@ source "$(dirname "$0")/lib.sh"
 BUCKET=vigil-models-test
 OUT=vigil-models-out
 
-expect_error() {
-    local code=$1
-    shift
-    local out
-    if out=$("$@" 2>&1); then
-        fail "$* succeeded; expected $code"
-    fi
-    grep -q "($code)" <<<"$out" || fail "$* failed without $code: $out"
-}
-
-lfv() {
-    awsv lookoutvision "$@"
-}
-
 model_status() {
     lfv describe-model --project-name cookies --model-version "$1" \
         --query ModelDescription.Status --output text
@@ -67,12 +53,7 @@ pass "CreateModel: unknown project, no train dataset"
 
 lfv create-dataset --project-name cookies --dataset-type train --dataset-source \
     "{\"GroundTruthManifest\":{\"S3Object\":{\"Bucket\":\"$BUCKET\",\"Key\":\"cookies/s3.manifest\"}}}" >/dev/null
-for _ in $(seq 1 300); do
-    status=$(lfv describe-dataset --project-name cookies --dataset-type train \
-        --query DatasetDescription.Status --output text)
-    [ "$status" = CREATE_IN_PROGRESS ] || break
-    sleep 0.2
-done
+status=$(wait_dataset cookies train)
 [ "$status" = CREATE_COMPLETE ] || fail "dataset import ended $status"
 expect_error ValidationException lfv create-model --project-name cookies \
     --output-config "S3Location={Bucket=no-such-bucket,Prefix=out/}"
@@ -161,6 +142,8 @@ out=$(lfv detect-anomalies --project-name cookies --model-version 1 \
 grep -q "(ValidationException).*64x64" <<<"$out" || fail "wrong size answered: $out"
 pass "DetectAnomalies: a GIF content type and a 64x64 PNG refused"
 
+pyv "$(dirname "$0")/models_boto3.py" "$COOKIES" "$OUT" || fail "models_boto3.py"
+
 expect_error ConflictException lfv delete-model --project-name cookies --model-version 1
 [ "$(lfv stop-model --project-name cookies --model-version 1 --query Status --output text)" = \
     STOPPING_HOSTING ] || fail "stop-model"
@@ -174,10 +157,20 @@ pass "DeleteModel: refused while hosted, done after StopModel"
 
 # ---------------------------------------------------------------- quota, restarts
 lfv create-model --project-name cookies --output-config "$output" >/dev/null
-lfv create-model --project-name cookies --output-config "$output" >/dev/null
+cat >"$VIGIL_TMP/create-model.json" <<EOF
+{"ProjectName": "cookies", "Description": "from-json",
+ "OutputConfig": {"S3Location": {"Bucket": "$OUT", "Prefix": "json/"}},
+ "Tags": [{"Key": "source", "Value": "cli-input-json"}]}
+EOF
+lfv create-model --cli-input-json "file://$VIGIL_TMP/create-model.json" >/dev/null
+[ "$(lfv describe-model --project-name cookies --model-version 3 \
+    --query 'ModelDescription.[Description,OutputConfig.S3Location.Prefix]' --output text)" = \
+    "from-json	json/" ] || fail "create-model --cli-input-json lost its values"
+expect_error ConflictException lfv delete-dataset --project-name cookies --dataset-type train
 expect_error ServiceQuotaExceededException lfv create-model --project-name cookies \
     --output-config "$output"
-pass "CreateModel: a third training at once is refused (ServiceQuotaExceededException)"
+pass "CreateModel: --cli-input-json; a third training at once is refused" \
+    "(ServiceQuotaExceededException); DeleteDataset refused while training"
 vigil_restart_hard
 for version in 2 3; do
     [ "$(model_status $version)" = TRAINING_FAILED ] || fail "model $version is $(model_status $version)"

@@ -1,6 +1,7 @@
 /* test_dataset_local.c - datasets over local files: the real cookies
  * manifest through the loader, the path rules (relative, absolute, s3://,
- * --root), the up-front check, and the normal/ + anomaly/ + masks/ folder
+ * --root), the up-front check, a file reader in place of the disk (as for
+ * encrypted copies), and the normal/ + anomaly/ + masks/ folder
  * form built from generated images in a temporary folder. */
 #include <fcntl.h>
 #include <ftw.h>
@@ -19,6 +20,7 @@
 
 /* The tests link only the engine, so the modules under test are compiled in. */
 #include "dataset_local.h"
+#include "error.h"
 #include "manifest.h"
 
 #define COOKIES VIGIL_DATASETS_DIR "/cookies"
@@ -458,6 +460,91 @@ static void test_manifest_mask_mapping(void **state)
     remove_tree(dir);
 }
 
+/* ------------------------------------------------------------ file reader */
+
+#define DISGUISE 0x5a
+
+/* Rewrites a file with every byte XORed, as a stand-in for encryption. */
+static void disguise_file(const char *dir, const char *name)
+{
+    char *p = path_in(dir, name);
+    FILE *f = fopen(p, "rb");
+    assert_non_null(f);
+    uint8_t buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    free(p);
+    for (size_t i = 0; i < n; i++)
+        buf[i] ^= DISGUISE;
+    write_bytes(dir, name, buf, n);
+}
+
+typedef struct reader_log {
+    int calls;
+    int fail;
+} reader_log;
+
+static vgl_status undisguise(void *context, const char *path, uint8_t **data, size_t *size,
+                             vgl_error *err)
+{
+    reader_log *log = context;
+    log->calls++;
+    if (log->fail)
+        return vgl_error_set(err, VGL_EFORMAT, "refused by the reader");
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    *data = malloc(1 << 16);
+    *size = fread(*data, 1, 1 << 16, f);
+    fclose(f);
+    for (size_t i = 0; i < *size; i++)
+        (*data)[i] ^= DISGUISE;
+    return VGL_OK;
+}
+
+/* With a reader the check and the loader see the files only through it. */
+static void test_reader(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    write_solid_png(dir, "a.png", 64, 64, 0x808080);
+    vgl_image mask = solid(64, 64, 0x000000);
+    paint(&mask, 0, 0, 10, 10, 0x7ed321);
+    write_png(dir, "a-mask.png", &mask);
+    vgl_image_free(&mask);
+    disguise_file(dir, "a.png");
+    disguise_file(dir, "a-mask.png");
+    write_text(dir, "m.manifest",
+               "{\"source-ref\":\"a.png\",\"m-ref\":\"a-mask.png\",\"m-ref-metadata\":{"
+               "\"internal-color-map\":{\"0\":{\"class-name\":\"BACKGROUND\",\"hex-color\":"
+               "\"#ffffff\"},\"1\":{\"class-name\":\"scratch\",\"hex-color\":\"#7ed321\"}},"
+               "\"type\":\"groundtruth/semantic-segmentation\"}}\n");
+    char *path = path_in(dir, "m.manifest");
+    dataset_local *d;
+    vgl_error err = {0};
+    expect_ok(dataset_local_from_manifest(path, NULL, &d, &err), &err);
+    free(path);
+    expect_error(dataset_local_check(d, &err), VGL_EFORMAT, &err, "a.png", "not a JPEG or PNG");
+    reader_log log = {0};
+    dataset_local_set_reader(d, undisguise, &log);
+    expect_ok(dataset_local_check(d, &err), &err);
+    assert_int_equal(log.calls, 2);
+    const vgl_dataset *ds = dataset_local_dataset(d);
+    vgl_image image;
+    uint8_t *map;
+    expect_ok(ds->load(ds->context, 0, &image, &map, &err), &err);
+    assert_int_equal(image.width, 64);
+    assert_int_equal(count_value(map, 64 * 64, 1), 100);
+    vgl_image_free(&image);
+    free(map);
+    log.fail = 1;
+    expect_error(ds->load(ds->context, 0, &image, &map, &err), VGL_EFORMAT, &err, "a.png",
+                 "refused by the reader");
+    expect_error(dataset_local_check(d, &err), VGL_EFORMAT, &err, "a.png",
+                 "refused by the reader");
+    dataset_local_free(d);
+    remove_tree(dir);
+}
+
 /* ------------------------------------------------------------ folder form */
 
 /* normal/{b.png,a.jpg,notes.txt,.hidden.png}, anomaly/{x.png,y.JPG,z.png},
@@ -608,6 +695,7 @@ int main(void)
         cmocka_unit_test(test_s3_bucket_folder),
         cmocka_unit_test(test_check_and_loader_errors),
         cmocka_unit_test(test_manifest_mask_mapping),
+        cmocka_unit_test(test_reader),
         cmocka_unit_test(test_folder_classes_from_masks),
         cmocka_unit_test(test_folder_caller_classes),
         cmocka_unit_test(test_folder_errors),

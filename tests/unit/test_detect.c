@@ -25,60 +25,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BACKBONE VIGIL_MODELS_DIR "/mobilenet_v2.vgm"
-#include "synthetic_dataset.h"
+#include "synthetic_models.h"
 
 /* ------------------------------------------------------------- fixture */
 
-/* Two models trained once for every test, and images they have not seen. */
-typedef struct fixture {
-    synth train_classification, train_segmentation, probe;
-    vgl_model *classification, *segmentation;
-} fixture;
-
-#define PROBE_NORMAL 4
-#define PROBE_ANOMALOUS 4
-
-static vgl_model *train_model(synth *s)
-{
-    /* one thread: on a busy CI machine OpenMP's waiting threads only slow training down */
-    vgl_train_options opt = {.backbone_path = BACKBONE, .threads = 1};
-    vgl_model *model = NULL;
-    vgl_evaluation e;
-    vgl_error err = {0};
-    if (vgl_train(&s->dataset, NULL, &opt, NULL, NULL, &model, &e, &err)) {
-        fprintf(stderr, "training failed: %s\n", err.message);
-        return NULL;
-    }
-    return model;
-}
+typedef synth_models fixture;
 
 static int setup(void **state)
 {
-    FILE *f = fopen(BACKBONE, "rb");
-    if (!f) {
-        fprintf(stderr, "missing backbone %s (run 'make models')\n", BACKBONE);
-        return -1;
-    }
-    fclose(f);
     fixture *fx = calloc(1, sizeof *fx);
-    if (!fx)
-        return -1;
     *state = fx;
-    synth_init(&fx->train_classification, "train", 20, 10, 0, 21);
-    synth_init(&fx->train_segmentation, "train", 20, 12, 2, 22);
-    synth_init(&fx->probe, "probe", PROBE_NORMAL, PROBE_ANOMALOUS, 2, 23);
-    fx->classification = train_model(&fx->train_classification);
-    fx->segmentation = train_model(&fx->train_segmentation);
-    return fx->classification && fx->segmentation ? 0 : -1;
+    return fx ? synth_models_train(fx, 20) : -1;
 }
 
 static int teardown(void **state)
 {
-    fixture *fx = *state;
-    vgl_model_free(fx->classification);
-    vgl_model_free(fx->segmentation);
-    free(fx);
+    synth_models_free(*state);
+    free(*state);
     return 0;
 }
 

@@ -1,7 +1,8 @@
 /* test_keyring.c - the key ring: root keys from the environment, generated
  * keys persisted with mode 0600 and reloaded, further keys from keys.json,
  * and every bad input refused with a clear error (bad environment values,
- * corrupted or foreign keys.json, a keys.json other users can read). */
+ * corrupted or foreign keys.json, a keys.json other users can read); each
+ * key's policy, and keys.json reread while the ring is in use. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -84,6 +85,13 @@ static void expect_open_error(const fixture *f, vgl_status status, const char *n
         fail_msg("message <%s> lacks <%s>", err.message, needle);
 }
 
+/* The key's secret, or NULL when the ring does not know it. */
+static const char *secret_of(const keyring *ring, const char *id)
+{
+    static char secret[1025];
+    return keyring_secret(ring, id, secret, sizeof secret) ? secret : NULL;
+}
+
 static int all_chars_in(const char *text, const char *alphabet)
 {
     return strspn(text, alphabet) == strlen(text);
@@ -105,8 +113,8 @@ static void test_generated_root_persisted(void **state)
     assert_int_equal(strlen(secret), 40);
     assert_true(all_chars_in(secret, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
                                      "0123456789"));
-    assert_string_equal(keyring_secret(ring, id), secret);
-    assert_null(keyring_secret(ring, "VKNOTAKEY000000000000"));
+    assert_string_equal(secret_of(ring, id), secret);
+    assert_null(secret_of(ring, "VKNOTAKEY000000000000"));
 
     struct stat st;
     assert_int_equal(stat(f->keys_path, &st), 0);
@@ -149,7 +157,7 @@ static void test_env_root(void **state)
     assert_int_equal(created, 0);
     assert_string_equal(keyring_root_access_key(ring), GOOD_ID);
     assert_string_equal(keyring_root_secret(ring), GOOD_SECRET);
-    assert_string_equal(keyring_secret(ring, GOOD_ID), GOOD_SECRET);
+    assert_string_equal(secret_of(ring, GOOD_ID), GOOD_SECRET);
     keyring_free(ring);
     /* Nothing is written when the environment names the root. */
     assert_int_equal(access(f->keys_path, F_OK), -1);
@@ -199,13 +207,27 @@ static void test_file_with_more_keys(void **state)
                "{\"keys\":[{\"access_key_id\":\"" GOOD_ID "\",\"secret_access_key\":\"" GOOD_SECRET
                "\",\"root\":true},{\"access_key_id\":\"VKREADONLY0000000001\","
                "\"secret_access_key\":\"another-secret-0123456789\","
-               "\"policy\":{\"allow\":[\"lookoutvision:Describe*\"]}}]}",
+               "\"policy\":{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"lookoutvision:Describe*\","
+               "\"Resource\":\"*\"}]}}]}",
                0600);
     int created = 1;
     keyring *ring = open_ok(f, &created);
     assert_int_equal(created, 0);
     assert_string_equal(keyring_root_access_key(ring), GOOD_ID);
-    assert_string_equal(keyring_secret(ring, "VKREADONLY0000000001"), "another-secret-0123456789");
+    assert_string_equal(secret_of(ring, "VKREADONLY0000000001"), "another-secret-0123456789");
+    /* The root may do everything, the other key what its policy allows. */
+    assert_int_equal(keyring_authorize(ring, GOOD_ID, "lookoutvision:TagResource", "*"),
+                     ACCESS_ALLOWED);
+    assert_int_equal(keyring_authorize(ring, "VKREADONLY0000000001", "lookoutvision:DescribeModel",
+                                       "arn:aws:lookoutvision:us-east-1:000000000000:model/p/1"),
+                     ACCESS_ALLOWED);
+    assert_int_equal(keyring_authorize(ring, "VKREADONLY0000000001", "lookoutvision:CreateModel",
+                                       "arn:aws:lookoutvision:us-east-1:000000000000:project/p"),
+                     ACCESS_IMPLICIT_DENY);
+    assert_int_equal(keyring_authorize(ring, "VKNOTAKEY00000000001", "s3:GetObject", "*"),
+                     ACCESS_IMPLICIT_DENY);
+    assert_true(keyring_is_root(ring, GOOD_ID));
+    assert_false(keyring_is_root(ring, "VKREADONLY0000000001"));
     keyring_free(ring);
 
     /* The environment's root replaces the file's; its other keys stay. */
@@ -214,8 +236,8 @@ static void test_file_with_more_keys(void **state)
     ring = open_ok(f, &created);
     assert_string_equal(keyring_root_access_key(ring), "VKFROMENVIRONMENT001");
     assert_string_equal(keyring_root_secret(ring), "environment-secret-0123456789");
-    assert_null(keyring_secret(ring, GOOD_ID));
-    assert_string_equal(keyring_secret(ring, "VKREADONLY0000000001"), "another-secret-0123456789");
+    assert_null(secret_of(ring, GOOD_ID));
+    assert_string_equal(secret_of(ring, "VKREADONLY0000000001"), "another-secret-0123456789");
     keyring_free(ring);
 }
 
@@ -258,6 +280,88 @@ static void test_corrupted_file_refused(void **state)
     }
 }
 
+/* A key without a policy may do nothing; the root may not carry one; a
+ * malformed policy is refused with the key's place in the file. */
+static void test_policies_in_file(void **state)
+{
+    fixture *f = *state;
+    write_keys(f,
+               "{\"keys\":[{\"access_key_id\":\"" GOOD_ID "\",\"secret_access_key\":\"" GOOD_SECRET
+               "\",\"root\":true},{\"access_key_id\":\"VKNOPOLICY0000000001\","
+               "\"secret_access_key\":\"another-secret-0123456789\"}]}",
+               0600);
+    int created;
+    keyring *ring = open_ok(f, &created);
+    assert_int_equal(keyring_authorize(ring, "VKNOPOLICY0000000001", "s3:GetObject",
+                                       "arn:aws:s3:::b/k"),
+                     ACCESS_IMPLICIT_DENY);
+    keyring_free(ring);
+
+    static const char *const bad[][2] = {
+        {"{\"keys\":[{\"access_key_id\":\"" GOOD_ID "\",\"secret_access_key\":\"" GOOD_SECRET
+         "\",\"root\":true,\"policy\":{\"Statement\":[]}}]}",
+         "keys[0] is the root key, which may do everything"},
+        {"{\"keys\":[{\"access_key_id\":\"" GOOD_ID "\",\"secret_access_key\":\"" GOOD_SECRET
+         "\",\"root\":true},{\"access_key_id\":\"VKBADPOLICY000000001\",\"secret_access_key\":"
+         "\"another-secret-0123456789\",\"policy\":{\"Statement\":[{\"Effect\":\"Permit\"}]}}]}",
+         "keys[1].policy: Statement[0]: \"Effect\" must be \"Allow\" or \"Deny\""},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        write_keys(f, bad[i][0], 0600);
+        expect_open_error(f, VGL_EFORMAT, bad[i][1]);
+    }
+}
+
+/* Replaces keys.json the way `vigil keys` does: a new file renamed over. */
+static void replace_keys(const fixture *f, const char *text)
+{
+    char tmp[128];
+    snprintf(tmp, sizeof tmp, "%s.new", f->keys_path);
+    FILE *file = fopen(tmp, "w");
+    assert_non_null(file);
+    assert_int_equal(fputs(text, file) >= 0, 1);
+    assert_int_equal(fclose(file), 0);
+    assert_int_equal(chmod(tmp, 0600), 0);
+    assert_int_equal(rename(tmp, f->keys_path), 0);
+}
+
+/* A running server sees keys added, changed and removed in keys.json, keeps
+ * its keys while the file does not read, and keeps its root throughout. */
+static void test_reload(void **state)
+{
+    fixture *f = *state;
+    static const char root_entry[] =
+        "{\"access_key_id\":\"" GOOD_ID "\",\"secret_access_key\":\"" GOOD_SECRET "\",\"root\":true}";
+    char text[1024];
+    snprintf(text, sizeof text, "{\"keys\":[%s]}", root_entry);
+    write_keys(f, text, 0600);
+    int created;
+    keyring *ring = open_ok(f, &created);
+    assert_null(secret_of(ring, "VKADDEDLATER00000001"));
+
+    snprintf(text, sizeof text,
+             "{\"keys\":[%s,{\"access_key_id\":\"VKADDEDLATER00000001\",\"secret_access_key\":"
+             "\"added-secret-0123456789\",\"policy\":{\"Statement\":{\"Effect\":\"Allow\","
+             "\"Action\":\"s3:*\",\"Resource\":\"*\"}}}]}",
+             root_entry);
+    replace_keys(f, text);
+    assert_string_equal(secret_of(ring, "VKADDEDLATER00000001"), "added-secret-0123456789");
+    assert_int_equal(keyring_authorize(ring, "VKADDEDLATER00000001", "s3:PutObject", "*"),
+                     ACCESS_ALLOWED);
+
+    replace_keys(f, "{\"keys\":[{\"access_key_id\":");
+    assert_string_equal(secret_of(ring, "VKADDEDLATER00000001"), "added-secret-0123456789");
+
+    snprintf(text, sizeof text, "{\"keys\":[%s]}", root_entry);
+    replace_keys(f, text);
+    assert_null(secret_of(ring, "VKADDEDLATER00000001"));
+    assert_string_equal(secret_of(ring, GOOD_ID), GOOD_SECRET);
+
+    unlink(f->keys_path);
+    assert_string_equal(secret_of(ring, GOOD_ID), GOOD_SECRET);
+    keyring_free(ring);
+}
+
 static void test_readable_file_refused(void **state)
 {
     fixture *f = *state;
@@ -290,6 +394,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_generated_root_persisted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_policies_in_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_generated_keys_differ, setup, teardown),
         cmocka_unit_test_setup_teardown(test_env_root, setup, teardown),
         cmocka_unit_test_setup_teardown(test_env_bad_values, setup, teardown),

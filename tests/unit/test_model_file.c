@@ -27,36 +27,16 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define BACKBONE VIGIL_MODELS_DIR "/mobilenet_v2.vgm"
-#include "synthetic_dataset.h"
+#include "synthetic_models.h"
 
 /* ------------------------------------------------------------- fixture */
 
-/* Two models trained once, saved in a scratch directory, and images they
- * have not seen. */
+/* The two models, also saved in a scratch directory. */
 typedef struct fixture {
+    synth_models models;
     char dir[1024];
     char classification_path[PATH_MAX], segmentation_path[PATH_MAX];
-    synth train_classification, train_segmentation, probe;
-    vgl_model *classification, *segmentation;
 } fixture;
-
-#define PROBE_NORMAL 4
-#define PROBE_ANOMALOUS 4
-
-static vgl_model *train_model(synth *s)
-{
-    /* one thread: on a busy CI machine OpenMP's waiting threads only slow training down */
-    vgl_train_options opt = {.backbone_path = BACKBONE, .threads = 1};
-    vgl_model *model = NULL;
-    vgl_evaluation e;
-    vgl_error err = {0};
-    if (vgl_train(&s->dataset, NULL, &opt, NULL, NULL, &model, &e, &err)) {
-        fprintf(stderr, "training failed: %s\n", err.message);
-        return NULL;
-    }
-    return model;
-}
 
 static int save_model(const vgl_model *model, const char *path)
 {
@@ -70,12 +50,6 @@ static int save_model(const vgl_model *model, const char *path)
 
 static int setup(void **state)
 {
-    FILE *f = fopen(BACKBONE, "rb");
-    if (!f) {
-        fprintf(stderr, "missing backbone %s (run 'make models')\n", BACKBONE);
-        return -1;
-    }
-    fclose(f);
     fixture *fx = calloc(1, sizeof *fx);
     if (!fx)
         return -1;
@@ -89,15 +63,10 @@ static int setup(void **state)
     }
     snprintf(fx->classification_path, PATH_MAX, "%.1024s/classification.vgm", fx->dir);
     snprintf(fx->segmentation_path, PATH_MAX, "%.1024s/segmentation.vgm", fx->dir);
-    synth_init(&fx->train_classification, "train", 20, 10, 0, 31);
-    synth_init(&fx->train_segmentation, "train", 20, 12, 2, 32);
-    synth_init(&fx->probe, "probe", PROBE_NORMAL, PROBE_ANOMALOUS, 2, 33);
-    fx->classification = train_model(&fx->train_classification);
-    fx->segmentation = train_model(&fx->train_segmentation);
-    if (!fx->classification || !fx->segmentation)
+    if (synth_models_train(&fx->models, 30))
         return -1;
-    return save_model(fx->classification, fx->classification_path) ||
-           save_model(fx->segmentation, fx->segmentation_path);
+    return save_model(fx->models.classification, fx->classification_path) ||
+           save_model(fx->models.segmentation, fx->segmentation_path);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
@@ -109,8 +78,7 @@ static int remove_entry(const char *path, const struct stat *st, int type, struc
 static int teardown(void **state)
 {
     fixture *fx = *state;
-    vgl_model_free(fx->classification);
-    vgl_model_free(fx->segmentation);
+    synth_models_free(&fx->models);
     int rc = fx->dir[0] ? nftw(fx->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) : 0;
     free(fx);
     return rc;
@@ -170,7 +138,7 @@ static void assert_same_answers(fixture *fx, const vgl_model *a, const vgl_model
         size_t i = probes[k];
         vgl_image image;
         vgl_detection da, db;
-        if (synth_load(&fx->probe, i, &image, NULL, &err))
+        if (synth_load(&fx->models.probe, i, &image, NULL, &err))
             fail_msg("%s", err.message);
         assert_int_equal(vgl_model_detect(a, &image, 1, &da, &err), VGL_OK);
         assert_int_equal(vgl_model_detect(b, &image, 1, &db, &err), VGL_OK);
@@ -184,8 +152,8 @@ static void assert_same_evaluation(fixture *fx, const vgl_model *a, const vgl_mo
 {
     vgl_evaluation ea, eb;
     vgl_error err = {0};
-    assert_int_equal(vgl_evaluate(a, &fx->probe.dataset, 1, NULL, NULL, &ea, &err), VGL_OK);
-    assert_int_equal(vgl_evaluate(b, &fx->probe.dataset, 1, NULL, NULL, &eb, &err), VGL_OK);
+    assert_int_equal(vgl_evaluate(a, &fx->models.probe.dataset, 1, NULL, NULL, &ea, &err), VGL_OK);
+    assert_int_equal(vgl_evaluate(b, &fx->models.probe.dataset, 1, NULL, NULL, &eb, &err), VGL_OK);
     assert_int_equal(ea.n_training_images, eb.n_training_images);
     assert_int_equal(ea.n_test_images, eb.n_test_images);
     assert_int_equal(ea.tp, eb.tp), assert_int_equal(ea.fp, eb.fp);
@@ -222,13 +190,13 @@ static void round_trip(fixture *fx, const vgl_model *trained, const char *path)
 static void test_round_trip_classification(void **state)
 {
     fixture *fx = *state;
-    round_trip(fx, fx->classification, fx->classification_path);
+    round_trip(fx, fx->models.classification, fx->classification_path);
 }
 
 static void test_round_trip_segmentation(void **state)
 {
     fixture *fx = *state;
-    round_trip(fx, fx->segmentation, fx->segmentation_path);
+    round_trip(fx, fx->models.segmentation, fx->segmentation_path);
 }
 
 /* ------------------------------------------------------------- damage */
@@ -326,7 +294,7 @@ static void test_foreign_files(void **state)
     vgl_model *model = NULL;
     vgl_error err = {0};
     /* a backbone is a model file, but not a trained model */
-    assert_int_equal(vgl_model_load(BACKBONE, &model, &err), VGL_EFORMAT);
+    assert_int_equal(vgl_model_load(SYNTH_BACKBONE, &model, &err), VGL_EFORMAT);
     assert_null(model);
     assert_non_null(strstr(err.message, "backbone"));
     path_in(fx, "text.vgm", path);
@@ -614,7 +582,7 @@ static void test_rewrite_unchanged(void **state)
     path_in(fx, "copy.vgm", path);
     rewrite_file(fx->segmentation_path, path, &(rewrite){.what = "nothing"});
     vgl_model *copy = load(path);
-    assert_same_answers(fx, fx->segmentation, copy);
+    assert_same_answers(fx, fx->models.segmentation, copy);
     vgl_model_free(copy);
 }
 

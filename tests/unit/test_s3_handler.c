@@ -8,7 +8,8 @@
  * encoding-type=url, Content-MD5, a foreign location constraint,
  * malformed request XML, UploadPartCopy with a source range, conditional
  * GETs (If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since)
- * and response-* header overrides.
+ * and response-* header overrides; and the permissions of a key limited by
+ * its policy to reading one bucket.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,7 +26,9 @@
 
 static char dir[64];
 static service svc;
-static auth_identity caller = {.access_key_id = "AKIATEST", .region = "us-east-1", .service = "s3"};
+#define ROOT_KEY "AKIATESTROOT00000001"
+#define LIMITED_KEY "AKIATESTLIMITED00001"
+static auth_identity caller = {.access_key_id = ROOT_KEY, .region = "us-east-1", .service = "s3"};
 
 typedef struct call {
     const char *method, *path, *query, *host, *body;
@@ -95,6 +98,11 @@ static int setup(void **state)
     svc = (service){.data_dir = dir, .region = "us-east-1", .account_id = "000000000000",
                     .max_body_bytes = 1 << 20};
     assert_int_equal(blob_local_open(dir, &svc.blobs, &err), VGL_OK);
+    setenv("VIGIL_ROOT_ACCESS_KEY_ID", ROOT_KEY, 1);
+    setenv("VIGIL_ROOT_SECRET_ACCESS_KEY", "root-secret-0123456789", 1);
+    int created;
+    assert_int_equal(keyring_open(dir, &svc.keys, &created, &err), VGL_OK);
+    snprintf(caller.access_key_id, sizeof caller.access_key_id, ROOT_KEY);
     expect((call){.method = "PUT", .path = "/photos"}, 200, NULL);
     expect((call){.method = "PUT", .path = "/photos/a b+c/\xc3\xbc.txt", .body = "hello"}, 200, NULL);
     expect((call){.method = "PUT", .path = "/photos/empty"}, 200, NULL);
@@ -105,6 +113,7 @@ static int teardown(void **state)
 {
     (void)state;
     svc.blobs->ops->close(svc.blobs);
+    keyring_free(svc.keys);
     nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     return 0;
 }
@@ -161,6 +170,73 @@ static void test_ranges(void **state)
     }
     expect((call){.method = "GET", .path = "/photos/empty", .header_name = "Range", .header_value = "bytes=0-"}, 416,
            "InvalidRange");
+}
+
+/* A key allowed to list and read the photos bucket, with an explicit deny
+ * on its private/ folder: everything else is refused with AccessDenied
+ * before the bucket is looked up. */
+static void test_permissions(void **state)
+{
+    (void)state;
+    expect((call){.method = "PUT", .path = "/secret"}, 200, NULL);
+    expect((call){.method = "PUT", .path = "/secret/plans", .body = "hidden"}, 200, NULL);
+    expect((call){.method = "PUT", .path = "/photos/private/x", .body = "x"}, 200, NULL);
+    char path[128];
+    snprintf(path, sizeof path, "%s/keys.json", dir);
+    FILE *file = fopen(path, "w");
+    assert_non_null(file);
+    fputs("{\"keys\":[{\"access_key_id\":\"" LIMITED_KEY "\",\"secret_access_key\":"
+          "\"limited-secret-0123456789\",\"policy\":{\"Version\":\"2012-10-17\",\"Statement\":["
+          "{\"Effect\":\"Allow\",\"Action\":[\"s3:GetObject\",\"s3:ListBucket\"],"
+          "\"Resource\":[\"arn:aws:s3:::photos\",\"arn:aws:s3:::photos/*\"]},"
+          "{\"Effect\":\"Deny\",\"Action\":\"s3:*\",\"Resource\":\"arn:aws:s3:::photos/private/*\"}"
+          "]}}]}",
+          file);
+    assert_int_equal(fclose(file), 0);
+    assert_int_equal(chmod(path, 0600), 0);
+    snprintf(caller.access_key_id, sizeof caller.access_key_id, LIMITED_KEY);
+
+    expect((call){.method = "GET", .path = "/photos/empty"}, 200, NULL);
+    expect((call){.method = "GET", .path = "/photos", .query = "list-type=2"}, 200, "<Key>empty</Key>");
+    expect((call){.method = "HEAD", .path = "/photos"}, 200, NULL);
+    expect((call){.method = "GET", .path = "/photos/private/x"}, 403,
+           "not authorized to perform: s3:GetObject on resource: arn:aws:s3:::photos/private/x "
+           "with an explicit deny");
+    expect((call){.method = "GET", .path = "/secret/plans"}, 403,
+           "<Code>AccessDenied</Code><Message>User: arn:aws:iam::000000000000:user/" LIMITED_KEY
+           " is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::secret/plans "
+           "because no identity-based policy allows the s3:GetObject action");
+    expect((call){.method = "GET", .path = "/nosuch/plans"}, 403, "AccessDenied");
+    expect((call){.method = "HEAD", .path = "/secret"}, 403, NULL);
+    expect((call){.method = "GET", .path = "/"}, 403, "s3:ListAllMyBuckets on resource: *");
+    expect((call){.method = "PUT", .path = "/photos/new", .body = "x"}, 403, "s3:PutObject");
+    expect((call){.method = "DELETE", .path = "/photos/empty"}, 403, "s3:DeleteObject");
+    expect((call){.method = "PUT", .path = "/mine"}, 403, "s3:CreateBucket on resource: arn:aws:s3:::mine ");
+    expect((call){.method = "POST", .path = "/photos", .query = "delete", .body = "<Delete/>"}, 403,
+           "s3:DeleteObject on resource: arn:aws:s3:::photos/*");
+
+    /* Nothing changed: the root still finds the object and no new bucket. */
+    snprintf(caller.access_key_id, sizeof caller.access_key_id, ROOT_KEY);
+    expect((call){.method = "GET", .path = "/photos/empty"}, 200, NULL);
+    expect((call){.method = "HEAD", .path = "/mine"}, 404, NULL);
+    expect((call){.method = "HEAD", .path = "/photos/new"}, 404, NULL);
+
+    /* A copy needs s3:GetObject on its source too. */
+    file = fopen(path, "w");
+    assert_non_null(file);
+    fputs("{\"keys\":[{\"access_key_id\":\"" LIMITED_KEY "\",\"secret_access_key\":"
+          "\"limited-secret-0123456789\",\"policy\":{\"Statement\":{\"Effect\":\"Allow\","
+          "\"Action\":\"s3:*Object\",\"Resource\":\"arn:aws:s3:::photos/*\"}}}]}",
+          file);
+    assert_int_equal(fclose(file), 0);
+    snprintf(caller.access_key_id, sizeof caller.access_key_id, LIMITED_KEY);
+    expect((call){.method = "PUT", .path = "/photos/copy", .header_name = "x-amz-copy-source",
+                  .header_value = "/secret/plans"},
+           403, "s3:GetObject on resource: arn:aws:s3:::secret/plans");
+    expect((call){.method = "PUT", .path = "/photos/copy", .header_name = "x-amz-copy-source",
+                  .header_value = "/photos/empty"},
+           200, NULL);
+    snprintf(caller.access_key_id, sizeof caller.access_key_id, ROOT_KEY);
 }
 
 static void test_errors(void **state)
@@ -300,6 +376,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_addressing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ranges, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_permissions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_listing_parameters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copy_part, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conditions_and_overrides, setup, teardown),

@@ -70,7 +70,7 @@
 
 static const char *secret_override;
 
-const char *keyring_secret(const keyring *ring, const char *access_key_id)
+int keyring_secret(const keyring *ring, const char *access_key_id, char *out, size_t size)
 {
     static const char *const keys[][2] = {
         {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"},
@@ -80,8 +80,8 @@ const char *keyring_secret(const keyring *ring, const char *access_key_id)
     (void)ring;
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (strcmp(keys[i][0], access_key_id) == 0)
-            return secret_override ? secret_override : keys[i][1];
-    return NULL;
+            return snprintf(out, size, "%s", secret_override ? secret_override : keys[i][1]) > 0;
+    return 0;
 }
 
 /* ------------------------------------------------------------ requests */

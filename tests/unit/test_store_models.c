@@ -137,18 +137,24 @@ static void test_list_pages(void **state)
 static void test_restart_ends_training_and_hosting(void **state)
 {
     fixture *f = *state;
-    int training, hosted;
+    int training, hosted, stopping;
     vgl_error err = {0};
     assert_int_equal(create(f, "cookies", 5, &training), VGL_OK);
     assert_int_equal(create(f, "cookies", 5, &hosted), VGL_OK);
+    assert_int_equal(create(f, "cookies", 5, &stopping), VGL_OK);
     finish(f, hosted, "HOSTED");
+    finish(f, stopping, "STOPPING_HOSTING");
     metadata_store_close(f->store);
     assert_int_equal(metadata_store_open(f->dir, &f->store, &err), VGL_OK);
     store_model m;
     assert_int_equal(f->store->ops->model_get(f->store, "cookies", training, &m, &err), VGL_OK);
     assert_string_equal(m.status, "TRAINING_FAILED");
     assert_non_null(strstr(m.status_message, "interrupted by a restart"));
+    /* a hosted model is to be hosted again, a stopping one is stopped */
     assert_int_equal(f->store->ops->model_get(f->store, "cookies", hosted, &m, &err), VGL_OK);
+    assert_string_equal(m.status, "STARTING_HOSTING");
+    assert_non_null(strstr(m.status_message, "after a restart"));
+    assert_int_equal(f->store->ops->model_get(f->store, "cookies", stopping, &m, &err), VGL_OK);
     assert_string_equal(m.status, "TRAINED");
     /* no training is left counting against the limit */
     assert_int_equal(create(f, "cookies", 1, &training), VGL_OK);
