@@ -202,8 +202,8 @@ try {
     throw new Error(`commands: ${commands}`);
   step(`hosted; trial detection: ${decided} of ${files('trial').length} anomalous, masks shown`);
 
-  // The dashboard reads /metrics; until the server has it, the fixture
-  // stands in, its counters growing at each sample.
+  // The dashboard reads /metrics; when the server has none (--no-metrics),
+  // the fixture stands in, its counters growing at each sample.
   if (!(await fetch(`${endpoint}/metrics`)).ok) {
     const fixture = readFileSync(new URL('fixtures/metrics.txt', import.meta.url), 'utf8');
     let samples = 0;
@@ -212,10 +212,12 @@ try {
       route.fulfill({ contentType: 'text/plain; version=0.0.4',
         body: fixture.replace(/ (\d+)$/gm, (_, n) => ` ${Number(n) * samples}`) });
     });
-    step('/metrics is not served yet: the dashboard reads the fixture');
+    step('the server serves no /metrics: the dashboard reads the fixture');
   }
   await page.goto(`${endpoint}/console/#/dashboard`);
-  await page.locator('.project-metrics[data-project=cookies] svg.chart path').first().waitFor({ timeout: 20000 });
+  // attached, not visible: a flat line has an empty bounding box
+  await page.locator('.project-metrics[data-project=cookies] svg.chart path').first()
+    .waitFor({ state: 'attached', timeout: 20000 });
   await waitUntil('a second sample', async () =>
     (await page.locator('.project-metrics[data-project=cookies] svg.chart path').first().getAttribute('d')).includes('L'), 20000);
   await shot('dashboard');
