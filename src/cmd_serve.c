@@ -125,7 +125,8 @@ static int fail_usage(const char *problem)
 /* Returns -1 to go on, or the exit code. */
 static int parse_args(int argc, char **argv, serve_args *a)
 {
-    enum { LISTEN = 256, DATA, REGION, ACCOUNT, THREADS, MAX_BODY, NO_METRICS, CONSOLE_DIR, HELP };
+    enum { LISTEN = 256, DATA, REGION, ACCOUNT, THREADS, MAX_BODY, NO_METRICS, CONSOLE_DIR,
+           HELP };
     static const struct option options[] = {{"listen", required_argument, 0, LISTEN},
                                             {"data", required_argument, 0, DATA},
                                             {"region", required_argument, 0, REGION},
