@@ -15,7 +15,7 @@
 // in normal/ and 2 in anomaly/), MANIFEST_URI (a manifest of 3 images),
 // SHOTS_DIR.
 import { chromium } from 'playwright-core';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const env = (name) => {
@@ -202,18 +202,7 @@ try {
     throw new Error(`commands: ${commands}`);
   step(`hosted; trial detection: ${decided} of ${files('trial').length} anomalous, masks shown`);
 
-  // The dashboard reads /metrics; when the server has none (--no-metrics),
-  // the fixture stands in, its counters growing at each sample.
-  if (!(await fetch(`${endpoint}/metrics`)).ok) {
-    const fixture = readFileSync(new URL('fixtures/metrics.txt', import.meta.url), 'utf8');
-    let samples = 0;
-    await page.route('**/metrics', (route) => {
-      samples++;
-      route.fulfill({ contentType: 'text/plain; version=0.0.4',
-        body: fixture.replace(/ (\d+)$/gm, (_, n) => ` ${Number(n) * samples}`) });
-    });
-    step('the server serves no /metrics: the dashboard reads the fixture');
-  }
+  // The dashboard samples the server's /metrics.
   await page.goto(`${endpoint}/console/#/dashboard`);
   // attached, not visible: a flat line has an empty bounding box
   await page.locator('.project-metrics[data-project=cookies] svg.chart path').first()
@@ -222,7 +211,6 @@ try {
     (await page.locator('.project-metrics[data-project=cookies] svg.chart path').first().getAttribute('d')).includes('L'), 20000);
   await shot('dashboard');
   step(`dashboard: ${await page.locator('.project-metrics[data-project=cookies] p').textContent()}`);
-  await page.unroute('**/metrics');
 
   await page.goto(`${endpoint}/console/#/projects/cookies/models/1`);
   await page.click('#stop-model');
