@@ -28,10 +28,6 @@ FOREIGN=vigil-policy-foreign
 ACCOUNT=000000000000
 PROJECT_ARN="arn:aws:lookoutvision:$VIGIL_TEST_REGION:$ACCOUNT:project/cookies"
 
-lfv() {
-    awsv lookoutvision "$@"
-}
-
 # as KEY_ID SECRET COMMAND...: runs the command with that key.
 as() {
     AWS_ACCESS_KEY_ID=$1 AWS_SECRET_ACCESS_KEY=$2 "${@:3}"
@@ -77,12 +73,7 @@ awsv s3 cp --quiet "$VIGIL_TMP/train.manifest" "s3://$DATA/cookies/s3.manifest"
 lfv create-project --project-name cookies >/dev/null
 lfv create-dataset --project-name cookies --dataset-type train --dataset-source \
     "{\"GroundTruthManifest\":{\"S3Object\":{\"Bucket\":\"$DATA\",\"Key\":\"cookies/s3.manifest\"}}}" >/dev/null
-for _ in $(seq 1 300); do
-    status=$(lfv describe-dataset --project-name cookies --dataset-type train \
-        --query DatasetDescription.Status --output text)
-    [ "$status" = CREATE_IN_PROGRESS ] || break
-    sleep 0.2
-done
+status=$(wait_dataset cookies train)
 [ "$status" = CREATE_COMPLETE ] || fail "dataset import ended $status"
 
 # ---------------------------------------------------------------- keys, made while serving
