@@ -8,7 +8,10 @@
  * answers 202.  Hosting keeps the model file loaded in svc->models
  * (model_hosting.c); loading takes well under a second, so StartModel
  * loads it before answering STARTING_HOSTING and the model is HOSTED by the
- * time a client first polls.  Model versions are 1, 2, ... per project,
+ * time a client first polls.  DetectAnomalies decodes and checks the image
+ * on the connection's thread, then waits while one of the model's inference
+ * units (inference_pool.c) runs the detection, and counts the outcome for
+ * /metrics (detect_metrics.c).  Model versions are 1, 2, ... per project,
  * never given twice.
  */
 #include "lfv.h"
