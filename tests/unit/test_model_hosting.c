@@ -3,13 +3,16 @@
  * the engine gives on the caller's thread, the units show in the gauges,
  * detections running and queued while the model is unhosted all finish and
  * the model is freed after the last (AddressSanitizer checks the freeing),
- * and a model file that cannot be loaded is not hosted. */
+ * and a model file that cannot be loaded is not hosted.  The model file is
+ * sealed under a key ring in a scratch directory, as `vigil serve` keeps
+ * it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
 #include "model_hosting.h"
+#include "sealed_model.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -24,7 +27,9 @@
 #define N_PROBES 6
 
 typedef struct fixture {
-    char path[64];
+    char dir[64];
+    char path[96];
+    kms_ring ring;
     synth probe;
     vgl_image images[N_PROBES];
 } fixture;
@@ -46,8 +51,19 @@ static int setup(void **state)
         fprintf(stderr, "training failed: %s\n", err.message);
         return -1;
     }
-    snprintf(fx->path, sizeof fx->path, "/tmp/vigil_hosting_%d.vgm", (int)getpid());
-    vgl_status status = vgl_model_save(model, fx->path, &err);
+    snprintf(fx->dir, sizeof fx->dir, "/tmp/vigil-hosting-XXXXXX");
+    if (!mkdtemp(fx->dir)) {
+        vgl_model_free(model);
+        return -1;
+    }
+    snprintf(fx->path, sizeof fx->path, "%s/model.vgm", fx->dir);
+    fx->ring = (kms_ring){fx->dir, "us-east-1", "000000000000"};
+    sealed_model_use_ring(&fx->ring);
+    kms_key key;
+    vgl_status status = kms_usable_key(&fx->ring, NULL, &key, &err); /* the service key */
+    if (status == VGL_OK)
+        status = sealed_model_save(model, fx->path, &key, &err);
+    kms_key_clear(&key);
     vgl_model_free(model);
     for (int i = 0; i < N_PROBES && status == VGL_OK; i++)
         status = synth_load(&fx->probe, (size_t)i, &fx->images[i], NULL, &err);
@@ -61,9 +77,11 @@ static int teardown(void **state)
     fixture *fx = *state;
     for (int i = 0; i < N_PROBES; i++)
         vgl_image_free(&fx->images[i]);
-    unlink(fx->path);
+    char command[128];
+    snprintf(command, sizeof command, "rm -rf '%s'", fx->dir);
+    int removed = system(command);
     free(fx);
-    return 0;
+    return removed;
 }
 
 static model_registry *registry_with(const fixture *fx, int min_units, int max_units)
