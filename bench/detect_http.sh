@@ -28,18 +28,9 @@ vigil_start
 
 # ---------------------------------------------------------------- a model, as create_model.sh
 BUCKET=bench-bucket
-awsv s3 mb "s3://$BUCKET" >/dev/null
-awsv s3 cp --recursive --quiet "$COOKIES" "s3://$BUCKET/cookies/"
-sed -e "s#\"training-images/#\"s3://$BUCKET/cookies/training-images/#" \
-    -e "s#\"mask-images/#\"s3://$BUCKET/cookies/mask-images/#" \
-    "$COOKIES/train.manifest" > "$VIGIL_TMP/train.manifest"
-awsv s3 cp --quiet "$VIGIL_TMP/train.manifest" "s3://$BUCKET/cookies/train.manifest"
-awsv lookoutvision create-project --project-name cookies >/dev/null
-awsv lookoutvision create-dataset --project-name cookies --dataset-type train --dataset-source \
-    "{\"GroundTruthManifest\":{\"S3Object\":{\"Bucket\":\"$BUCKET\",\"Key\":\"cookies/train.manifest\"}}}" \
-    >/dev/null
-while [ "$(awsv lookoutvision describe-dataset --project-name cookies --dataset-type train \
-    --query DatasetDescription.Status --output text)" = CREATE_IN_PROGRESS ]; do sleep 0.5; done
+upload_cookies "$BUCKET"
+lfv create-project --project-name cookies >/dev/null
+import_dataset cookies train "$BUCKET" cookies/s3.manifest
 awsv lookoutvision create-model --project-name cookies \
     --output-config "S3Location={Bucket=$BUCKET,Prefix=out/}" >/dev/null
 model_status() {

@@ -17,6 +17,13 @@
 #   expect_error CODE COMMAND...   the command fails, naming error CODE
 #   wait_dataset PROJECT TYPE      polls until the dataset leaves *_IN_PROGRESS;
 #                                  prints its final status
+#   upload_cookies BUCKET          makes BUCKET and copies $COOKIES into it under
+#                                  cookies/, with their manifest rewritten to s3://
+#                                  URIs in $VIGIL_TMP/train.manifest and at
+#                                  s3://BUCKET/cookies/s3.manifest
+#   import_dataset PROJECT TYPE BUCKET KEY
+#                                  CreateDataset from the manifest s3://BUCKET/KEY;
+#                                  fails unless the import completes
 #   fail MESSAGE / pass MESSAGE    report; fail exits 1
 #
 # The server is stopped and the temporary directory removed on exit.  Needs
@@ -87,6 +94,23 @@ wait_dataset() {
         case "$status" in *_IN_PROGRESS) sleep 0.2 ;; *) echo "$status"; return 0 ;; esac
     done
     fail "dataset $1/$2 still $status after 60 s"
+}
+
+upload_cookies() {
+    awsv s3 mb "s3://$1" >/dev/null
+    awsv s3 cp --quiet --recursive "$COOKIES" "s3://$1/cookies/"
+    sed -e "s#\"training-images/#\"s3://$1/cookies/training-images/#g" \
+        -e "s#\"mask-images/#\"s3://$1/cookies/mask-images/#g" \
+        "$COOKIES/train.manifest" >"$VIGIL_TMP/train.manifest"
+    awsv s3 cp --quiet "$VIGIL_TMP/train.manifest" "s3://$1/cookies/s3.manifest"
+}
+
+import_dataset() {
+    lfv create-dataset --project-name "$1" --dataset-type "$2" --dataset-source \
+        "{\"GroundTruthManifest\":{\"S3Object\":{\"Bucket\":\"$3\",\"Key\":\"$4\"}}}" >/dev/null
+    local status
+    status=$(wait_dataset "$1" "$2")
+    [ "$status" = CREATE_COMPLETE ] || fail "dataset $1/$2: the import ended $status"
 }
 
 pyv() {

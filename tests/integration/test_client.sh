@@ -157,12 +157,7 @@ same_error unknown-arn 254 list-tags-for-resource --resource-arn "${arn%/*}/noth
 pass "tag-resource, list-tags-for-resource, untag-resource: shorthand, JSON, quoting, errors"
 
 # ---------------------------------------------------------------- datasets
-awsv s3 mb "s3://$BUCKET" >/dev/null
-awsv s3 cp --quiet --recursive "$COOKIES" "s3://$BUCKET/cookies/"
-sed -e "s#\"training-images/#\"s3://$BUCKET/cookies/training-images/#g" \
-    -e "s#\"mask-images/#\"s3://$BUCKET/cookies/mask-images/#g" \
-    "$COOKIES/train.manifest" >"$VIGIL_TMP/train.manifest"
-awsv s3 cp --quiet "$VIGIL_TMP/train.manifest" "s3://$BUCKET/cookies/s3.manifest"
+upload_cookies "$BUCKET"
 
 pair create-dataset create-dataset --project-name pv --dataset-type train \
     --dataset-source "GroundTruthManifest={S3Object={Bucket=$BUCKET,Key=cookies/s3.manifest}}" \

@@ -23,10 +23,6 @@ source "$(dirname "$0")/lib.sh"
 BUCKET=vigil-hosting-test
 LABELS='{project="cookies",model_version="1"}'
 
-lfv() {
-    awsv lookoutvision "$@"
-}
-
 describe() {
     lfv describe-model --project-name cookies --model-version 1 --query "ModelDescription.$1" \
         --output text
@@ -51,22 +47,9 @@ detect() {
 vigil_start
 
 # ---------------------------------------------------------------- a trained model
-awsv s3 mb "s3://$BUCKET" >/dev/null
-awsv s3 cp --quiet --recursive "$COOKIES" "s3://$BUCKET/cookies/"
-sed -e "s#\"training-images/#\"s3://$BUCKET/cookies/training-images/#g" \
-    -e "s#\"mask-images/#\"s3://$BUCKET/cookies/mask-images/#g" \
-    "$COOKIES/train.manifest" >"$VIGIL_TMP/train.manifest"
-awsv s3 cp --quiet "$VIGIL_TMP/train.manifest" "s3://$BUCKET/cookies/train.manifest"
+upload_cookies "$BUCKET"
 lfv create-project --project-name cookies >/dev/null
-lfv create-dataset --project-name cookies --dataset-type train --dataset-source \
-    "{\"GroundTruthManifest\":{\"S3Object\":{\"Bucket\":\"$BUCKET\",\"Key\":\"cookies/train.manifest\"}}}" >/dev/null
-for _ in $(seq 1 300); do
-    status=$(lfv describe-dataset --project-name cookies --dataset-type train \
-        --query DatasetDescription.Status --output text)
-    [ "$status" = CREATE_IN_PROGRESS ] || break
-    sleep 0.2
-done
-[ "$status" = CREATE_COMPLETE ] || fail "dataset import ended $status"
+import_dataset cookies train "$BUCKET" cookies/s3.manifest
 lfv create-model --project-name cookies \
     --output-config "S3Location={Bucket=$BUCKET,Prefix=out/}" >/dev/null
 start=$SECONDS

@@ -127,12 +127,7 @@ RETIRED_ID=$(vkms create --alias alias/retired | json_get KeyMetadata.KeyId)
 pass "vigil kms: key $KEY_ID (alias/cookies) created, alias/retired disabled, ring mode 0600"
 
 # ---------------------------------------------------------------- data
-awsv s3 mb "s3://$BUCKET" >/dev/null
-awsv s3 cp --quiet --recursive "$COOKIES" "s3://$BUCKET/cookies/"
-sed -e "s#\"training-images/#\"s3://$BUCKET/cookies/training-images/#g" \
-    -e "s#\"mask-images/#\"s3://$BUCKET/cookies/mask-images/#g" \
-    "$COOKIES/train.manifest" >"$VIGIL_TMP/train.manifest"
-awsv s3 cp --quiet "$VIGIL_TMP/train.manifest" "s3://$BUCKET/cookies/s3.manifest"
+upload_cookies "$BUCKET"
 # the engine's minimum for a single dataset, to keep the other trainings short
 {
     grep '"anomaly-label": 1' "$VIGIL_TMP/train.manifest" | head -n 10

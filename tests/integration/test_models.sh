@@ -35,13 +35,8 @@ model_status() {
 vigil_start
 
 # ---------------------------------------------------------------- set-up
-awsv s3 mb "s3://$BUCKET" >/dev/null
+upload_cookies "$BUCKET"
 awsv s3 mb "s3://$OUT" >/dev/null
-awsv s3 cp --quiet --recursive "$COOKIES" "s3://$BUCKET/cookies/"
-sed -e "s#\"training-images/#\"s3://$BUCKET/cookies/training-images/#g" \
-    -e "s#\"mask-images/#\"s3://$BUCKET/cookies/mask-images/#g" \
-    "$COOKIES/train.manifest" >"$VIGIL_TMP/train.manifest"
-awsv s3 cp --quiet "$VIGIL_TMP/train.manifest" "s3://$BUCKET/cookies/s3.manifest"
 lfv create-project --project-name cookies >/dev/null
 lfv create-project --project-name empty >/dev/null
 

@@ -60,21 +60,13 @@ model_count() {
 vigil_start
 
 # ---------------------------------------------------------------- set-up (root key)
-awsv s3 mb "s3://$DATA" >/dev/null
+upload_cookies "$DATA"
 awsv s3 mb "s3://$OUT" >/dev/null
 awsv s3 mb "s3://$FOREIGN" >/dev/null
 printf 'not yours\n' >"$VIGIL_TMP/secret.txt"
 awsv s3 cp --quiet "$VIGIL_TMP/secret.txt" "s3://$FOREIGN/secret.txt"
-awsv s3 cp --quiet --recursive "$COOKIES" "s3://$DATA/cookies/"
-sed -e "s#\"training-images/#\"s3://$DATA/cookies/training-images/#g" \
-    -e "s#\"mask-images/#\"s3://$DATA/cookies/mask-images/#g" \
-    "$COOKIES/train.manifest" >"$VIGIL_TMP/train.manifest"
-awsv s3 cp --quiet "$VIGIL_TMP/train.manifest" "s3://$DATA/cookies/s3.manifest"
 lfv create-project --project-name cookies >/dev/null
-lfv create-dataset --project-name cookies --dataset-type train --dataset-source \
-    "{\"GroundTruthManifest\":{\"S3Object\":{\"Bucket\":\"$DATA\",\"Key\":\"cookies/s3.manifest\"}}}" >/dev/null
-status=$(wait_dataset cookies train)
-[ "$status" = CREATE_COMPLETE ] || fail "dataset import ended $status"
+import_dataset cookies train "$DATA" cookies/s3.manifest
 
 # ---------------------------------------------------------------- keys, made while serving
 cat >"$VIGIL_TMP/no-tags.json" <<JSON
