@@ -14,6 +14,7 @@
 #include "http_server.h"
 #include "offline_cli.h"
 #include "model_hosting.h"
+#include "model_packaging.h"
 #include "model_training.h"
 #include "store.h"
 
@@ -277,6 +278,7 @@ int cmd_serve(int argc, char **argv)
     http_server_stop(server);
     dataset_jobs_drain(); /* imports still running stop before the store closes */
     model_training_drain(); /* so do trainings (failed as interrupted on the next start) */
+    model_packaging_drain(); /* packaging jobs end */
     stores_close(&svc);
     return 0;
 }

@@ -43,6 +43,11 @@ static const lfv_route ROUTES[] = {
     {"POST", "projects/{projectName}/models/{modelVersion}/start", lfv_start_model},
     {"POST", "projects/{projectName}/models/{modelVersion}/stop", lfv_stop_model},
     {"POST", "projects/{projectName}/models/{modelVersion}/detect", lfv_detect_anomalies},
+    /* model packaging jobs (lfv_packaging.c); {jobName} is checked there */
+    {"POST", "projects/{projectName}/modelpackagingjobs", lfv_start_model_packaging_job},
+    {"GET", "projects/{projectName}/modelpackagingjobs", lfv_list_model_packaging_jobs},
+    {"GET", "projects/{projectName}/modelpackagingjobs/{jobName}",
+     lfv_describe_model_packaging_job},
     {"POST", "tags/{resourceArn}", lfv_tag_resource},
     {"DELETE", "tags/{resourceArn}", lfv_untag_resource},
     {"GET", "tags/{resourceArn}", lfv_list_tags_for_resource},
