@@ -10,5 +10,7 @@ int cmd_train(int argc, char **argv);
 int cmd_evaluate(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+/* src/edge/edge_agent.cc (C++) */
+int cmd_edge_agent(int argc, char **argv);
 
 #endif

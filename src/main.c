@@ -15,6 +15,7 @@ static void usage(FILE *to)
                 "  evaluate   test a model on labelled local images\n"
                 "  detect     run a model on image files\n"
                 "  serve      run the Lookout for Vision API and S3 endpoint\n"
+                "  edge-agent serve model packages over the Lookout for Vision Edge Agent gRPC API\n"
                 "  version    print the version\n\n"
                 "Run 'vigil <command> --help' for a command's options.\n");
 }
@@ -36,6 +37,8 @@ int main(int argc, char **argv)
         return cmd_detect(argc - 1, argv + 1);
     if (!strcmp(command, "serve"))
         return cmd_serve(argc - 1, argv + 1);
+    if (!strcmp(command, "edge-agent"))
+        return cmd_edge_agent(argc - 1, argv + 1);
     if (!strcmp(command, "version") || !strcmp(command, "--version")) {
         printf("vigil %s\n", VIGIL_VERSION);
         return 0;

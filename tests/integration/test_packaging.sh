@@ -16,7 +16,6 @@ if [ $# -ne 3 ]; then
     echo "usage: $0 BUILD_DIR DATASETS_DIR MODELS_DIR" >&2
     exit 2
 fi
-BUILD_DIR="$1"
 VIGIL_BIN="$1/vigil"
 COOKIES="$2/cookies"
 export VIGIL_MODELS_DIR="$3"
@@ -186,8 +185,37 @@ else
 fi
 
 # ---------------------------------------------------------------- the edge agent
-if [ -x "$BUILD_DIR/vigil-edge-agent" ] || "$VIGIL_BIN" edge-agent --help >/dev/null 2>&1; then
-    bash "$(dirname "$0")/edge_agent.sh" "$BUILD_DIR" "$COOKIES" "$VIGIL_TMP/untarred" ||
-        fail "edge agent"
+# The unpacked package served by `vigil edge-agent`, driven over its socket by
+# a python3-grpcio client whose stubs are generated from the agent's proto
+# now; model 1 hosted by the server for the side-by-side DetectAnomalies.
+lfv start-model --project-name cookies --model-version 1 --min-inference-units 1 >/dev/null
+for _ in $(seq 1 50); do
+    [ "$(lfv describe-model --project-name cookies --model-version 1 \
+        --query ModelDescription.Status --output text)" = HOSTED ] && break
+    sleep 0.2
+done
+mkdir -p "$VIGIL_TMP/stubs"
+/usr/bin/python3 -m grpc_tools.protoc -I "$(dirname "$0")/../../src/edge" \
+    --python_out="$VIGIL_TMP/stubs" --grpc_python_out="$VIGIL_TMP/stubs" edge-agent.proto ||
+    fail "python stubs of edge-agent.proto"
+socket="$VIGIL_TMP/agent.sock"
+# two threads per detection, as the server's DetectAnomalies: the engine's
+# sums then run in the same order and the results agree to float rounding
+"$VIGIL_BIN" edge-agent --packages "$VIGIL_TMP/untarred" --socket "$socket" --threads 2 \
+    >"$VIGIL_TMP/agent.log" 2>&1 &
+agent_pid=$!
+for _ in $(seq 1 100); do
+    [ -S "$socket" ] && break
+    kill -0 "$agent_pid" 2>/dev/null || fail "vigil edge-agent exited: $(cat "$VIGIL_TMP/agent.log")"
+    sleep 0.1
+done
+if ! PYTHONPATH="$VIGIL_TMP/stubs" pyv "$(dirname "$0")/edge_agent_grpc.py" "$socket" \
+    "$COOKIES" cookies-model; then
+    kill -KILL "$agent_pid"
+    fail "edge_agent_grpc.py (agent log: $(cat "$VIGIL_TMP/agent.log"))"
 fi
+kill -TERM "$agent_pid"
+wait "$agent_pid" || fail "vigil edge-agent exited $? after SIGTERM"
+[ ! -e "$socket" ] || fail "vigil edge-agent left its socket behind"
+pass "vigil edge-agent stops cleanly on SIGTERM"
 vigil_stop
