@@ -79,7 +79,7 @@ pass "StartModelPackagingJob: refused while the model trains (ConflictException)
 start=$SECONDS
 while [ "$(lfv describe-model --project-name cookies --model-version 1 \
     --query ModelDescription.Status --output text)" = TRAINING ]; do
-    [ $((SECONDS - start)) -lt 480 ] || fail "model 1 still TRAINING after 480 s"
+    [ $((SECONDS - start)) -lt 600 ] || fail "model 1 still TRAINING after 600 s"
     sleep 1
 done
 pass "model 1 trained in $((SECONDS - start)) s"
