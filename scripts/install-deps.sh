@@ -17,6 +17,10 @@ packages=(
   libmicrohttpd-dev libsqlite3-dev libssl-dev
   # client (vigil lookoutvision): HTTP(S) and YAML input
   libcurl4-openssl-dev libyaml-dev
+  # edge agent (vigil edge-agent): gRPC and protobuf, the C++ compiler, and
+  # for its tests Python's gRPC, its code generator and Pillow
+  g++ libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+  python3-grpcio python3-grpc-tools python3-pil
   # service integration tests: Debian's aws CLI and boto3 (called by path,
   # /usr/bin/aws and /usr/bin/python3, whatever else is on PATH), and curl
   awscli python3-boto3 curl

@@ -18,6 +18,7 @@
 #include "offline_cli.h"
 #include "model_hosting.h"
 #include "model_hosting_start.h"
+#include "model_packaging.h"
 #include "model_training.h"
 #include "sealed_model.h"
 #include "store.h"

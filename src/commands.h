@@ -13,5 +13,7 @@ int cmd_serve(int argc, char **argv);
 int cmd_kms(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_lookoutvision(int argc, char **argv);
+/* src/edge/edge_agent.cc (C++) */
+int cmd_edge_agent(int argc, char **argv);
 
 #endif

@@ -62,6 +62,11 @@ void lfv_detect_anomalies(lfv_call *call);
  * AccessDeniedException. */
 int lfv_authorize(lfv_call *call, const char *operation);
 
+/* lfv_packaging.c (model packaging jobs) */
+void lfv_start_model_packaging_job(lfv_call *call);
+void lfv_describe_model_packaging_job(lfv_call *call);
+void lfv_list_model_packaging_jobs(lfv_call *call);
+
 /* ------------------------------------------------ helpers (lfv_router.c) */
 
 /* Now, in epoch seconds to the millisecond. */

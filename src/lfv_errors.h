@@ -26,6 +26,7 @@ typedef enum lfv_error_code {
 #define LFV_RESOURCE_PROJECT "PROJECT"
 #define LFV_RESOURCE_DATASET "DATASET"
 #define LFV_RESOURCE_MODEL "MODEL"
+#define LFV_RESOURCE_MODEL_PACKAGE_JOB "MODEL_PACKAGE_JOB"
 
 /* Fills response with the error; resource_id and resource_type are used by
  * the codes that carry them (NULL otherwise). */

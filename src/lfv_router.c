@@ -44,6 +44,13 @@ static const lfv_route ROUTES[] = {
     {"POST", "projects/{projectName}/models/{modelVersion}/start", lfv_start_model, "StartModel"},
     {"POST", "projects/{projectName}/models/{modelVersion}/stop", lfv_stop_model, "StopModel"},
     {"POST", "projects/{projectName}/models/{modelVersion}/detect", lfv_detect_anomalies, "DetectAnomalies"},
+    /* model packaging jobs (lfv_packaging.c); {jobName} is checked there */
+    {"POST", "projects/{projectName}/modelpackagingjobs", lfv_start_model_packaging_job,
+     "StartModelPackagingJob"},
+    {"GET", "projects/{projectName}/modelpackagingjobs", lfv_list_model_packaging_jobs,
+     "ListModelPackagingJobs"},
+    {"GET", "projects/{projectName}/modelpackagingjobs/{jobName}",
+     lfv_describe_model_packaging_job, "DescribeModelPackagingJob"},
     {"POST", "tags/{resourceArn}", lfv_tag_resource, "TagResource"},
     {"DELETE", "tags/{resourceArn}", lfv_untag_resource, "UntagResource"},
     {"GET", "tags/{resourceArn}", lfv_list_tags_for_resource, "ListTagsForResource"},

@@ -18,6 +18,7 @@ static void usage(FILE *to)
                 "  kms            create, list, disable and enable the service's KMS keys\n"
                 "  keys           manage the service's access keys and their policies\n"
                 "  lookoutvision  the Lookout for Vision client (as aws lookoutvision)\n"
+                "  edge-agent     serve model packages over the Edge Agent gRPC API\n"
                 "  version        print the version\n\n"
                 "Run 'vigil <command> --help' for a command's options.\n");
 }
@@ -45,6 +46,8 @@ int main(int argc, char **argv)
         return cmd_keys(argc - 1, argv + 1);
     if (!strcmp(command, "lookoutvision"))
         return cmd_lookoutvision(argc - 1, argv + 1);
+    if (!strcmp(command, "edge-agent"))
+        return cmd_edge_agent(argc - 1, argv + 1);
     if (!strcmp(command, "version") || !strcmp(command, "--version")) {
         printf("vigil %s\n", VIGIL_VERSION);
         return 0;

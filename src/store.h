@@ -102,6 +102,25 @@ typedef struct store_model {
     char model_file[1024];                    /* relative to the data dir; "" until trained */
 } store_model;
 
+/* ---- model packaging jobs (added for "Edge") ----
+ * A StartModelPackagingJob: its row is its durable record, so a job found
+ * CREATED or RUNNING when the store opens was cut short by a restart and
+ * ends FAILED. */
+typedef struct store_packaging_job {
+    int64_t id;                               /* creation order; the pagination cursor */
+    char project[STORE_NAME_MAX];
+    char name[72];                            /* JobName: 1..64 */
+    int model_version;                        /* the concrete version ("latest" resolved) */
+    char description[260];                    /* "" when none */
+    char *configuration;                      /* the request's Configuration as JSON; malloc'ed */
+    char component_name[132];
+    char component_version[72];               /* given or "<ModelVersion>.0.0" */
+    char component_version_arn[STORE_ARN_MAX]; /* "" until SUCCEEDED */
+    char status[STORE_STATUS_MAX];            /* CREATED, RUNNING, SUCCEEDED, FAILED */
+    char status_message[STORE_MESSAGE_MAX];
+    double created, updated;
+} store_packaging_job;
+
 /* An idempotency record: the canonical parameters of the first call and its
  * response. */
 typedef struct store_idempotency {
@@ -196,6 +215,24 @@ typedef struct metadata_store_ops {
     /* VGL_EINVAL while it trains or is hosted; its tags go with it. */
     vgl_status (*model_delete)(metadata_store *store, const char *project, int version,
                                const char *arn, vgl_error *err);
+
+    /* ---- model packaging jobs (added for "Edge") ----
+     * packaging_job_create: VGL_ENOTFOUND without the project, VGL_EINVAL
+     * when the project has a job of that name, or when a job that has not
+     * failed publishes the same component name and version; gives job->id.
+     * Jobs read out own their configuration (store_packaging_job_clear). */
+    vgl_status (*packaging_job_create)(metadata_store *store, store_packaging_job *job,
+                                       vgl_error *err);
+    vgl_status (*packaging_job_get)(metadata_store *store, const char *project, const char *name,
+                                    store_packaging_job *out, vgl_error *err);
+    /* Up to `limit` jobs of the project created after the job `after_id`
+     * (0: from the first), in creation order. */
+    vgl_status (*packaging_job_list)(metadata_store *store, const char *project, int64_t after_id,
+                                     size_t limit, store_packaging_job **out, size_t *count,
+                                     vgl_error *err);
+    /* Writes status, status_message, component_version_arn and updated. */
+    vgl_status (*packaging_job_update)(metadata_store *store, const store_packaging_job *job,
+                                       vgl_error *err);
 } metadata_store_ops;
 
 struct metadata_store {
@@ -208,7 +245,8 @@ struct metadata_store {
  * update UPDATE_FAILED_ROLLBACK_COMPLETE, each with a StatusMessage saying so;
  * an interrupted training TRAINING_FAILED.  Hosting lived in the previous
  * process's memory: a model being stopped becomes TRAINED, a hosted or
- * starting one STARTING_HOSTING, to be hosted again by the service. */
+ * starting one STARTING_HOSTING, to be hosted again by the service.  An
+ * unfinished packaging job becomes FAILED. */
 vgl_status metadata_store_open(const char *data_dir, metadata_store **out, vgl_error *err);
 void metadata_store_close(metadata_store *store);
 
@@ -218,5 +256,8 @@ int metadata_store_schema_version(void);
 void store_entries_free(store_entry *entries, size_t count);
 void store_tags_free(store_tag *tags, size_t count);
 void store_idempotency_clear(store_idempotency *record);
+/* Frees a job's configuration; _free clears count jobs and the array. */
+void store_packaging_job_clear(store_packaging_job *job);
+void store_packaging_jobs_free(store_packaging_job *jobs, size_t count);
 
 #endif

@@ -116,6 +116,25 @@ static const char *const MIGRATIONS[] = {
     "CREATE TABLE IF NOT EXISTS model_versions ("
     "  project TEXT PRIMARY KEY,"
     "  last INTEGER NOT NULL);",
+    /* 4: model packaging jobs ("Edge"); the row is the durable job.  No API
+     * deletes a job, so the jobs go with their project. */
+    "CREATE TABLE IF NOT EXISTS packaging_jobs ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  project TEXT NOT NULL REFERENCES projects(name) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL,"
+    "  model_version INTEGER NOT NULL,"
+    "  description TEXT NOT NULL DEFAULT '',"
+    "  configuration TEXT NOT NULL,"
+    "  component_name TEXT NOT NULL,"
+    "  component_version TEXT NOT NULL,"
+    "  component_version_arn TEXT NOT NULL DEFAULT '',"
+    "  status TEXT NOT NULL,"
+    "  status_message TEXT NOT NULL DEFAULT '',"
+    "  created REAL NOT NULL,"
+    "  updated REAL NOT NULL,"
+    "  UNIQUE (project, name));"
+    "CREATE INDEX IF NOT EXISTS packaging_jobs_by_component"
+    "  ON packaging_jobs(component_name, component_version);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
@@ -1202,6 +1221,213 @@ static vgl_status sqlite_model_delete(metadata_store *store, const char *project
     return end(s, model_remove(s, project, version, arn, err), err);
 }
 
+/* ------------------------------------------------------------ packaging jobs */
+
+static const char PACKAGING_COLUMNS[] =
+    "SELECT id, project, name, model_version, description, configuration, component_name,"
+    " component_version, component_version_arn, status, status_message, created, updated"
+    " FROM packaging_jobs ";
+
+static void packaging_job_from_row(sqlite3_stmt *st, store_packaging_job *j)
+{
+    j->id = sqlite3_column_int64(st, 0);
+    copy_column(j->project, sizeof j->project, st, 1);
+    copy_column(j->name, sizeof j->name, st, 2);
+    j->model_version = sqlite3_column_int(st, 3);
+    copy_column(j->description, sizeof j->description, st, 4);
+    j->configuration = dup_column(st, 5);
+    copy_column(j->component_name, sizeof j->component_name, st, 6);
+    copy_column(j->component_version, sizeof j->component_version, st, 7);
+    copy_column(j->component_version_arn, sizeof j->component_version_arn, st, 8);
+    copy_column(j->status, sizeof j->status, st, 9);
+    copy_column(j->status_message, sizeof j->status_message, st, 10);
+    j->created = sqlite3_column_double(st, 11);
+    j->updated = sqlite3_column_double(st, 12);
+}
+
+/* A component version is published once: by the job that did not fail. */
+static vgl_status packaging_check_unique(sqlite_store *s, const store_packaging_job *j,
+                                         vgl_error *err)
+{
+    int same_name = 0, same_component = 0;
+    vgl_status status = VGL_OK;
+    sqlite3_stmt *st;
+    if ((status = prepare(s, &st, err, "SELECT count(*) FROM packaging_jobs WHERE project = ?1"
+                                       " AND name = ?2", 2, j->project, j->name)) != VGL_OK)
+        return status;
+    same_name = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    sqlite3_finalize(st);
+    if ((status = prepare(s, &st, err, "SELECT count(*) FROM packaging_jobs WHERE"
+                                       " component_name = ?1 AND component_version = ?2 AND"
+                                       " status <> 'FAILED'", 2, j->component_name,
+                          j->component_version)) != VGL_OK)
+        return status;
+    same_component = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    sqlite3_finalize(st);
+    if (same_name < 0 || same_component < 0)
+        return db_error(s, err, "read packaging jobs");
+    if (same_name)
+        return vgl_error_set(err, VGL_EINVAL,
+                             "The project %s already has a model packaging job named %s.",
+                             j->project, j->name);
+    if (same_component)
+        return vgl_error_set(err, VGL_EINVAL,
+                             "Version %s of component %s is already published by another model"
+                             " packaging job; give another ComponentVersion.",
+                             j->component_version, j->component_name);
+    return VGL_OK;
+}
+
+static vgl_status packaging_insert(sqlite_store *s, store_packaging_job *j, vgl_error *err)
+{
+    sqlite3_stmt *st;
+    vgl_status status = prepare(s, &st, err,
+                                "INSERT INTO packaging_jobs(project, name, description,"
+                                " configuration, component_name, component_version, status,"
+                                " status_message, model_version, created, updated)"
+                                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                8, j->project, j->name, j->description, j->configuration,
+                                j->component_name, j->component_version, j->status,
+                                j->status_message);
+    if (status != VGL_OK)
+        return status;
+    sqlite3_bind_int(st, 9, j->model_version);
+    sqlite3_bind_double(st, 10, j->created);
+    sqlite3_bind_double(st, 11, j->updated);
+    status = step_done(s, st, err);
+    if (status == VGL_OK)
+        j->id = sqlite3_last_insert_rowid(s->db);
+    return status;
+}
+
+static vgl_status sqlite_packaging_job_create(metadata_store *store, store_packaging_job *job,
+                                              vgl_error *err)
+{
+    sqlite_store *s = as_sqlite(store);
+    vgl_status status = begin(s, err);
+    if (status != VGL_OK)
+        return status;
+    status = project_select(s, job->project, NULL, err);
+    if (status == VGL_OK)
+        status = packaging_check_unique(s, job, err);
+    if (status == VGL_OK)
+        status = packaging_insert(s, job, err);
+    return end(s, status, err);
+}
+
+static vgl_status packaging_select(sqlite_store *s, const char *project, const char *name,
+                                   store_packaging_job *out, vgl_error *err)
+{
+    char sql[sizeof PACKAGING_COLUMNS + 64];
+    snprintf(sql, sizeof sql, "%sWHERE project = ?1 AND name = ?2", PACKAGING_COLUMNS);
+    sqlite3_stmt *st;
+    vgl_status status = prepare(s, &st, err, sql, 2, project, name);
+    if (status != VGL_OK)
+        return status;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        packaging_job_from_row(st, out);
+    else if (rc == SQLITE_DONE)
+        status = vgl_error_set(err, VGL_ENOTFOUND,
+                               "The project %s has no model packaging job named %s.", project,
+                               name);
+    else
+        status = db_error(s, err, "read packaging job");
+    sqlite3_finalize(st);
+    return status;
+}
+
+static vgl_status sqlite_packaging_job_get(metadata_store *store, const char *project,
+                                           const char *name, store_packaging_job *out,
+                                           vgl_error *err)
+{
+    sqlite_store *s = as_sqlite(store);
+    vgl_status status = begin(s, err);
+    if (status != VGL_OK)
+        return status;
+    return end(s, packaging_select(s, project, name, out, err), err);
+}
+
+static vgl_status packaging_rows(sqlite_store *s, const char *project, int64_t after_id,
+                                 size_t limit, store_packaging_job **out, size_t *count,
+                                 vgl_error *err)
+{
+    char sql[sizeof PACKAGING_COLUMNS + 96];
+    snprintf(sql, sizeof sql, "%sWHERE project = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+             PACKAGING_COLUMNS);
+    sqlite3_stmt *st;
+    vgl_status status = prepare(s, &st, err, sql, 1, project);
+    if (status != VGL_OK)
+        return status;
+    sqlite3_bind_int64(st, 2, after_id);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
+    store_packaging_job *rows = calloc(limit ? limit : 1, sizeof *rows);
+    size_t n = 0;
+    int rc = SQLITE_DONE;
+    while (rows && n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        packaging_job_from_row(st, &rows[n++]);
+    if (!rows)
+        status = vgl_error_set(err, VGL_ENOMEM, "out of memory listing packaging jobs");
+    else if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        status = db_error(s, err, "list packaging jobs");
+    sqlite3_finalize(st);
+    if (status != VGL_OK) {
+        store_packaging_jobs_free(rows, n);
+        return status;
+    }
+    *out = rows;
+    *count = n;
+    return VGL_OK;
+}
+
+static vgl_status sqlite_packaging_job_list(metadata_store *store, const char *project,
+                                            int64_t after_id, size_t limit,
+                                            store_packaging_job **out, size_t *count,
+                                            vgl_error *err)
+{
+    sqlite_store *s = as_sqlite(store);
+    vgl_status status = begin(s, err);
+    if (status != VGL_OK)
+        return status;
+    return end(s, packaging_rows(s, project, after_id, limit, out, count, err), err);
+}
+
+static vgl_status sqlite_packaging_job_update(metadata_store *store,
+                                              const store_packaging_job *job, vgl_error *err)
+{
+    sqlite_store *s = as_sqlite(store);
+    vgl_status status = begin(s, err);
+    if (status != VGL_OK)
+        return status;
+    sqlite3_stmt *st;
+    status = prepare(s, &st, err,
+                     "UPDATE packaging_jobs SET status = ?3, status_message = ?4,"
+                     " component_version_arn = ?5, updated = ?6 WHERE project = ?1 AND name = ?2",
+                     5, job->project, job->name, job->status, job->status_message,
+                     job->component_version_arn);
+    if (status == VGL_OK) {
+        sqlite3_bind_double(st, 6, job->updated);
+        status = step_done(s, st, err);
+    }
+    if (status == VGL_OK && sqlite3_changes(s->db) == 0)
+        status = vgl_error_set(err, VGL_ENOTFOUND, "The model packaging job %s is gone.",
+                               job->name);
+    return end(s, status, err);
+}
+
+void store_packaging_job_clear(store_packaging_job *job)
+{
+    free(job->configuration);
+    job->configuration = NULL;
+}
+
+void store_packaging_jobs_free(store_packaging_job *jobs, size_t count)
+{
+    for (size_t i = 0; jobs && i < count; i++)
+        store_packaging_job_clear(&jobs[i]);
+    free(jobs);
+}
+
 /* ------------------------------------------------------------ open/close */
 
 static vgl_status schema_version(sqlite_store *s, int *version, vgl_error *err)
@@ -1267,7 +1493,10 @@ static vgl_status fail_interrupted_jobs(sqlite_store *s, vgl_error *err)
         " WHERE status = 'STOPPING_HOSTING';"
         "UPDATE models SET status = 'STARTING_HOSTING', status_message = 'Hosting the model"
         " again after a restart of the service.'"
-        " WHERE status IN ('STARTING_HOSTING', 'HOSTED');",
+        " WHERE status IN ('STARTING_HOSTING', 'HOSTED');"
+        "UPDATE packaging_jobs SET status = 'FAILED', updated = (julianday('now') - 2440587.5)"
+        " * 86400.0, status_message = 'The packaging job was interrupted by a restart of the"
+        " service. Start a new packaging job.' WHERE status IN ('CREATED', 'RUNNING');",
         err);
 }
 
@@ -1319,6 +1548,10 @@ static const metadata_store_ops SQLITE_OPS = {
     .model_update = sqlite_model_update,
     .model_transition = sqlite_model_transition,
     .model_delete = sqlite_model_delete,
+    .packaging_job_create = sqlite_packaging_job_create,
+    .packaging_job_get = sqlite_packaging_job_get,
+    .packaging_job_list = sqlite_packaging_job_list,
+    .packaging_job_update = sqlite_packaging_job_update,
 };
 
 vgl_status metadata_store_open(const char *data_dir, metadata_store **out, vgl_error *err)

@@ -350,6 +350,10 @@ void vgl_detection_free(vgl_detection *detection);
  * its class's colour, background white. */
 vgl_status vgl_detection_mask_png(const vgl_model *model, const vgl_detection *detection,
                                   uint8_t **png, size_t *png_size, vgl_error *err);
+/* The same mask as raw interleaved RGB pixels (what the edge agent returns);
+ * free it with vgl_image_free. */
+vgl_status vgl_detection_mask_rgb(const vgl_model *model, const vgl_detection *detection,
+                                  vgl_image *mask, vgl_error *err);
 
 #ifdef __cplusplus
 }

@@ -191,8 +191,8 @@ void vgl_detection_free(vgl_detection *detection)
     memset(detection, 0, sizeof *detection);
 }
 
-vgl_status vgl_detection_mask_png(const vgl_model *model, const vgl_detection *detection,
-                                  uint8_t **png, size_t *png_size, vgl_error *err)
+vgl_status vgl_detection_mask_rgb(const vgl_model *model, const vgl_detection *detection,
+                                  vgl_image *mask, vgl_error *err)
 {
     if (!detection->class_map)
         return vgl_error_set(err, VGL_EINVAL, "a classification model produces no mask");
@@ -200,13 +200,22 @@ vgl_status vgl_detection_mask_png(const vgl_model *model, const vgl_detection *d
     memset(palette[0], 0xff, 3); /* background is white, as the service answered */
     for (int c = 0; c < model->n_classes; c++)
         memcpy(palette[c + 1], model->classes[c].color, 3);
-    vgl_image mask;
-    vgl_status status = vgl_image_alloc(detection->width, detection->height, &mask, err);
+    vgl_status status = vgl_image_alloc(detection->width, detection->height, mask, err);
     if (status)
         return status;
     size_t pixels = (size_t)detection->width * detection->height;
     for (size_t p = 0; p < pixels; p++)
-        memcpy(mask.pixels + 3 * p, palette[detection->class_map[p]], 3);
+        memcpy(mask->pixels + 3 * p, palette[detection->class_map[p]], 3);
+    return VGL_OK;
+}
+
+vgl_status vgl_detection_mask_png(const vgl_model *model, const vgl_detection *detection,
+                                  uint8_t **png, size_t *png_size, vgl_error *err)
+{
+    vgl_image mask;
+    vgl_status status = vgl_detection_mask_rgb(model, detection, &mask, err);
+    if (status)
+        return status;
     status = vgl_png_encode_rgb(&mask, png, png_size, err);
     vgl_image_free(&mask);
     return status;
