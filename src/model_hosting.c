@@ -21,7 +21,7 @@
  * the 2-core machine of docs/benchmarks.md, loaded by other work, one
  * detection took a median 239 ms on one thread and 690 ms on two
  * (bench_detect, 2026-11-27), and an idle unit answers in its one
- * thread's time, 55 to 60 ms of CPU per image over HTTP. */
+ * thread's time, 52 to 61 ms of CPU per image over HTTP. */
 #define THREADS_PER_UNIT 1
 
 struct hosted_model {
