@@ -130,8 +130,8 @@ pass "vigil kms: key $KEY_ID (alias/cookies) created, alias/retired disabled, ri
 upload_cookies "$BUCKET"
 # the engine's minimum for a single dataset, to keep the other trainings short
 {
-    grep '"anomaly-label": 1' "$VIGIL_TMP/train.manifest" | head -n 10
-    grep '"anomaly-label": 0' "$VIGIL_TMP/train.manifest" | head -n 20
+    grep -m 10 '"anomaly-label": 1' "$VIGIL_TMP/train.manifest"
+    grep -m 20 '"anomaly-label": 0' "$VIGIL_TMP/train.manifest"
 } >"$VIGIL_TMP/small.manifest"
 awsv s3 cp --quiet "$VIGIL_TMP/small.manifest" "s3://$BUCKET/cookies/small.manifest"
 for pair in cookies:s3.manifest small:small.manifest; do
