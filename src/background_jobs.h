@@ -1,7 +1,7 @@
 /*
  * background_jobs.h - the service's background jobs (dataset imports,
- * trainings): each runs on a detached thread, and a stopping server waits
- * for all of them before it closes the store under them.
+ * trainings): each runs on its own thread, and a stopping server waits
+ * for all of them, threads exited, before it closes the store under them.
  *
  * A job cut short by a stop leaves its record in the store; the next start
  * of the server ends it in a failed status that says so.
@@ -15,14 +15,15 @@ typedef enum background_start {
     BACKGROUND_NO_THREAD,   /* no thread could be created: job is the caller's */
 } background_start;
 
-/* Runs run(job) on a detached thread, counted until it returns. */
+/* Runs run(job) on a thread of its own, counted until it returns. */
 background_start background_job_start(void (*run)(void *job), void *job);
 
 /* Whether background_jobs_drain has begun: long jobs check it between
  * steps and return early. */
 int background_jobs_stopping(void);
 
-/* Refuses new jobs and waits until the running ones have returned. */
+/* Refuses new jobs and waits until the running ones have returned and
+ * their threads have exited (thread-local destructors run). */
 void background_jobs_drain(void);
 
 #endif

@@ -2,7 +2,10 @@
  * test_background_jobs.c - background jobs run on their own threads; a
  * drain waits until every running job has returned (jobs held at a gate
  * see background_jobs_stopping() turn true, then finish) and refuses the
- * jobs started after it, which stay the caller's.
+ * jobs started after it, which stay the caller's; and a drain returns only
+ * after the jobs' threads have exited, their thread-local destructors run
+ * (OpenSSL frees its per-thread state there: a server exiting before that
+ * leaked it).
  *
  * The registry is process-wide and a drain is final, so the whole sequence
  * is one test.
@@ -41,10 +44,30 @@ static void gated_job(void *arg)
     pthread_mutex_unlock(&lock);
 }
 
+/* Thread-local state with a slow destructor, as OpenSSL keeps per thread. */
+static pthread_key_t local_key;
+static volatile int destructed;
+
+static void slow_destructor(void *value)
+{
+    usleep(50000); /* the job has returned long before this ends */
+    destructed = *(int *)value;
+}
+
+static void job_with_local_state(void *arg)
+{
+    pthread_setspecific(local_key, arg);
+    while (!background_jobs_stopping())
+        usleep(1000);
+}
+
 static void test_drain_waits_for_running_jobs_then_refuses(void **state)
 {
     (void)state;
     int runs[JOBS] = {0};
+    static int local_value = 42;
+    assert_int_equal(pthread_key_create(&local_key, slow_destructor), 0);
+    assert_int_equal(background_job_start(job_with_local_state, &local_value), BACKGROUND_STARTED);
     for (int i = 0; i < JOBS; i++)
         assert_int_equal(background_job_start(gated_job, &runs[i]), BACKGROUND_STARTED);
     pthread_mutex_lock(&lock);
@@ -59,6 +82,7 @@ static void test_drain_waits_for_running_jobs_then_refuses(void **state)
     assert_true(background_jobs_stopping());
     assert_int_equal(finished, JOBS); /* drain returned only after every job */
     assert_int_equal(saw_stopping, JOBS);
+    assert_int_equal(destructed, 42); /* the thread had exited */
     for (int i = 0; i < JOBS; i++)
         assert_int_equal(runs[i], 1);
     int late = 0;

@@ -6,7 +6,9 @@
  * runs forward to its end, unlabelled images are never loaded; the dataset
  * minimums, missing masks, masks naming unknown classes, images of another
  * size, loader errors and bad options are refused with messages that say
- * what is wrong; and a model evaluated on a separate labelled dataset gives
+ * what is wrong; a loader failing at any stage of a training (as `vigil
+ * serve`'s does when the service stops) fails it without a model or a
+ * leak; and a model evaluated on a separate labelled dataset gives
  * consistent metrics, the same as training reported.
  *
  * The data: 128x96 images of a textured "product" (value noise from a
@@ -395,6 +397,120 @@ static void test_loader_error_propagates(void **state)
     free(s);
 }
 
+/* ------------------------------------------------------------- failing mid-way */
+
+/* A loader that fails at its n-th call, counted over the training and test
+ * datasets together, as `vigil serve`'s does at whatever point of a
+ * training the service starts stopping.  Like that loader it leaves the
+ * image and mask untouched when it refuses. */
+typedef struct failing {
+    vgl_dataset dataset;
+    const synth *inner;
+    long *calls;     /* shared by the training and test datasets */
+    long fail_call;  /* -1: never */
+} failing;
+
+static vgl_status failing_load(void *context, size_t index, vgl_image *image, uint8_t **mask,
+                               vgl_error *err)
+{
+    failing *f = context;
+    if ((*f->calls)++ == f->fail_call)
+        return load_error(err, VGL_EIO, "the service is stopping", f->inner->names[index]);
+    return f->inner->dataset.load(f->inner->dataset.context, index, image, mask, err);
+}
+
+/* f must not move afterwards: its dataset points at it. */
+static void failing_wrap(failing *f, const synth *s, long *calls)
+{
+    *f = (failing){s->dataset, s, calls, -1};
+    f->dataset.load = failing_load;
+    f->dataset.context = f;
+}
+
+/* Whether a run failing at call i is worth its time (each is most of a
+ * training, seconds under the sanitizers): the stage boundaries, where
+ * what is allocated changes.  The first two calls (before and after the
+ * feature extractor is set up), the last feature extraction (every
+ * sample's features held), the first evaluation (the banks and validation
+ * done) and the last one (the evaluation's accumulators full). */
+static int worth_failing_at(long i, long described, long total)
+{
+    return i < 2 || i == described - 1 || i == described || i == total - 1;
+}
+
+/* Trains with the loader failing at each chosen call in turn: every run
+ * must fail with the loader's error and leave no model (and, under the
+ * sanitizer build's LeakSanitizer, nothing allocated). */
+static void train_failing_at_each_stage(const synth *train, const synth *test)
+{
+    vgl_train_options opt = options(1);
+    long calls = 0;
+    failing tr, te;
+    failing_wrap(&tr, train, &calls);
+    if (test)
+        failing_wrap(&te, test, &calls);
+    vgl_model *model = NULL;
+    vgl_evaluation e;
+    vgl_error err = {0};
+    if (vgl_train(&tr.dataset, test ? &te.dataset : NULL, &opt, NULL, NULL, &model, &e, &err))
+        fail_msg("training failed: %s", err.message);
+    vgl_model_free(model);
+    long total = calls, described = 0;
+    for (size_t i = 0; i < train->dataset.count; i++)
+        described += train->samples[i].label != VGL_LABEL_NONE;
+    assert_true(total > described); /* evaluation loads images too */
+    int runs = 0;
+    for (long i = 0; i < total; i++) {
+        if (!worth_failing_at(i, described, total))
+            continue;
+        calls = 0;
+        tr.fail_call = te.fail_call = i;
+        model = NULL;
+        memset(&err, 0, sizeof err);
+        vgl_status status = vgl_train(&tr.dataset, test ? &te.dataset : NULL, &opt, NULL, NULL,
+                                      &model, &e, &err);
+        if (status != VGL_EIO) {
+            vgl_model_free(model);
+            fail_msg("failing at load %ld of %ld: got %s: %s", i, total, vgl_status_name(status),
+                     err.message);
+        }
+        assert_null(model);
+        assert_non_null(strstr(err.message, "the service is stopping"));
+        assert_int_equal(calls, i + 1); /* it stopped at the failure */
+        runs++;
+    }
+    assert_int_equal(runs, 5);
+}
+
+static void test_loader_failing_mid_training_classification(void **state)
+{
+    (void)state;
+    synth *s = synth_new();
+    synth_init(s, "stop", 20, 10, 0, 3);
+    train_failing_at_each_stage(s, NULL);
+    free(s);
+}
+
+static void test_loader_failing_mid_training_segmentation(void **state)
+{
+    (void)state;
+    synth *s = synth_new();
+    synth_init(s, "stop", 20, 10, 2, 4);
+    train_failing_at_each_stage(s, NULL);
+    free(s);
+}
+
+/* With a test dataset: the evaluation's loads are the test loader's. */
+static void test_loader_failing_mid_training_separate(void **state)
+{
+    (void)state;
+    synth *train = synth_new(), *test = synth_new();
+    synth_init(train, "stop-train", 10, 4, 1, 5);
+    synth_init(test, "stop-test", 10, 10, 1, 6);
+    train_failing_at_each_stage(train, test);
+    free(train), free(test);
+}
+
 static void test_bad_options(void **state)
 {
     (void)state;
@@ -486,6 +602,9 @@ int main(void)
         cmocka_unit_test(test_mask_with_unknown_class),
         cmocka_unit_test(test_images_of_another_size),
         cmocka_unit_test(test_loader_error_propagates),
+        cmocka_unit_test(test_loader_failing_mid_training_classification),
+        cmocka_unit_test(test_loader_failing_mid_training_segmentation),
+        cmocka_unit_test(test_loader_failing_mid_training_separate),
         cmocka_unit_test(test_bad_options),
         cmocka_unit_test(test_evaluate_separate_dataset),
     };
