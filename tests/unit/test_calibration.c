@@ -221,8 +221,8 @@ static size_t overlapping_scores(uint64_t seed, double *z, int *a, size_t n, dou
 
 static void check_overlapping(uint64_t seed, size_t n, double step)
 {
-    double z[200];
-    int a[200];
+    double z[200] = {0}; /* filled up to n; zeroed for the compiler, which cannot see that */
+    int a[200] = {0};
     overlapping_scores(seed, z, a, n, step);
     vgl_calibration c = fit_ok(z, a, n);
     double best = best_f1_brute_force(z, a, n);
