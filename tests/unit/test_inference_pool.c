@@ -236,6 +236,7 @@ static void test_grows_again_into_a_retired_slot(void **state)
         for (int i = 0; i < 3; i++)
             call_async(&c[i], pool);
         wait_started(1);
+        wait_stats(pool, 1, 2); /* the other two queued before the tick sees them */
         t += 0.1;
         inference_pool_tick(pool);
         wait_started(2);
