@@ -25,9 +25,8 @@ static vgl_status contrast_with_defects(const vgl_model *model, const float *fea
 {
     size_t cells = vgl_features_count(&model->features);
     float *defect = malloc(sizeof(float) * cells);
-    if (!defect || vgl_knn_nearest(features, cells, model->defect_bank, model->defect_bank_norms,
-                                   model->defect_bank_size, model->features.dim, exclude, threads,
-                                   defect, NULL)) {
+    if (!defect ||
+        vgl_knn_nearest(&model->defect_bank, features, cells, exclude, threads, defect, NULL)) {
         free(defect);
         return vgl_error_set(err, VGL_ENOMEM, "out of memory scoring patches");
     }
@@ -50,9 +49,8 @@ vgl_status vgl_model_score_grid(const vgl_model *model, const float *features,
         normal_exclusion = (vgl_knn_exclusion){exclude->bank_sources, exclude->source};
         defect_exclusion = (vgl_knn_exclusion){exclude->defect_sources, exclude->source};
     }
-    if (vgl_knn_nearest(features, cells, model->bank, model->bank_norms, model->bank_size,
-                        model->features.dim, exclude ? &normal_exclusion : NULL, threads, grid,
-                        NULL))
+    if (vgl_knn_nearest(&model->bank, features, cells, exclude ? &normal_exclusion : NULL,
+                        threads, grid, NULL))
         return vgl_error_set(err, VGL_ENOMEM, "out of memory scoring patches");
     for (size_t i = 0; i < cells; i++)
         grid[i] = sqrtf(grid[i]);
@@ -79,7 +77,7 @@ static vgl_status cell_classes(const vgl_model *model, const float *features, in
                                uint8_t *classes, vgl_error *err)
 {
     size_t cells = vgl_features_count(&model->features);
-    if (model->n_classes == 1 || model->class_bank_size == 0) {
+    if (model->n_classes == 1 || model->class_bank.size == 0) {
         memset(classes, 1, cells);
         return VGL_OK;
     }
@@ -87,8 +85,7 @@ static vgl_status cell_classes(const vgl_model *model, const float *features, in
     int32_t *nearest = malloc(sizeof(int32_t) * cells);
     vgl_status status = VGL_OK;
     if (!dist2 || !nearest ||
-        vgl_knn_nearest(features, cells, model->class_bank, model->class_bank_norms,
-                        model->class_bank_size, model->features.dim, NULL, threads, dist2, nearest))
+        vgl_knn_nearest(&model->class_bank, features, cells, NULL, threads, dist2, nearest))
         status = vgl_error_set(err, VGL_ENOMEM, "out of memory classifying pixels");
     for (size_t i = 0; !status && i < cells; i++)
         classes[i] = (uint8_t)model->class_labels[nearest[i]];

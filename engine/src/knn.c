@@ -1,9 +1,13 @@
 /*
- * knn.c - brute-force nearest neighbour search as blocked matrix products.
+ * knn.c - exact nearest-neighbour search in a prepared bank (knn.h).
  *
- * Queries are shared out among threads; each thread walks the bank in
- * blocks small enough that the block of dot products stays in cache, and
- * keeps a running minimum per query.  Returns 0, or -1 when out of memory.
+ * Queries go in fixed blocks, shared out among threads.  For a block, the
+ * projected queries times the projected bank give every query's lower
+ * bounds in one matrix product.  Each query then starts from the row its
+ * predecessor found (neighbouring patches look alike), or from the row of
+ * smallest bound, and measures in full only the rows whose bound is not
+ * above the best distance so far.  Blocks never depend on the thread
+ * count, and each query's result on nothing but the query and the bank.
  */
 #include "knn.h"
 
@@ -14,83 +18,153 @@
 #include <float.h>
 #include <stdlib.h>
 
-#define QUERY_BLOCK 256
-#define BANK_BLOCK 1024
+#define QUERY_BLOCK 32
 
-void vgl_knn_norms(const float *rows, size_t n, int dim, float *norms)
+typedef float v8 __attribute__((vector_size(32)));
+typedef float v8u __attribute__((vector_size(32), aligned(4), may_alias));
+typedef unsigned long long v4u64 __attribute__((vector_size(32)));
+
+static inline float squared_distance(const float *a, const float *b, int dim)
 {
-    for (size_t i = 0; i < n; i++) {
-        const float *r = rows + i * (size_t)dim;
-        float s = 0;
+    v8 acc = {0};
+    int k = 0;
+    for (; k + 8 <= dim; k += 8) {
+        v8 d = *(const v8u *)(a + k) - *(const v8u *)(b + k);
+        acc += d * d;
+    }
+    float s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for (; k < dim; k++)
+        s += (a[k] - b[k]) * (a[k] - b[k]);
+    return s;
+}
+
+static int excluded(const vgl_knn_exclusion *exclude, size_t row)
+{
+    return exclude && exclude->row_sources[row] == exclude->source;
+}
+
+/* The allowed row of smallest bound, or -1. */
+static int32_t smallest_bound(const float *bounds, size_t size, const vgl_knn_exclusion *exclude)
+{
+    int32_t at = -1;
+    float best = FLT_MAX;
+    for (size_t j = 0; j < size; j++)
+        if (bounds[j] < best && !excluded(exclude, j))
+            best = bounds[j], at = (int32_t)j;
+    return at;
+}
+
+/* Turns a row of projected dot products into lower bounds, in place. */
+VGL_HOT static void to_bounds(float *dots, size_t size, const float *bank_norms, float query_norm)
+{
+    for (size_t j = 0; j < size; j++)
+        dots[j] = query_norm + bank_norms[j] - 2.0f * dots[j];
+}
+
+/* Measures row j if its bound allows and it is not excluded; keeps the
+ * nearest so far (first on ties) and the limit that follows from it. */
+static inline void consider(const vgl_knn_bank *bank, const float *query, const float *bounds,
+                            size_t j, const vgl_knn_exclusion *exclude, float *best, int32_t *at,
+                            float *limit)
+{
+    if (bounds[j] > *limit || excluded(exclude, j))
+        return;
+    float d = squared_distance(query, bank->rows + j * bank->dim, bank->dim);
+    if (d < *best || (d == *best && (int32_t)j < *at)) {
+        *best = d, *at = (int32_t)j;
+        *limit = d * (1 + VGL_KNN_MARGIN);
+    }
+}
+
+/* One query: its nearest allowed row (first on ties), starting from `seed`
+ * (-1: none).  Returns the row, or -1 when every row is excluded.  Bounds
+ * are tested 8 at a time: most blocks of 8 hold no row to measure. */
+VGL_HOT static int32_t nearest_one(const vgl_knn_bank *bank, const float *query,
+                                   const float *bounds, int32_t seed,
+                                   const vgl_knn_exclusion *exclude, float *dist2)
+{
+    if (seed < 0)
+        seed = smallest_bound(bounds, bank->size, exclude);
+    float best = FLT_MAX;
+    if (seed >= 0)
+        best = squared_distance(query, bank->rows + (size_t)seed * bank->dim, bank->dim);
+    float limit = best * (1 + VGL_KNN_MARGIN);
+    int32_t at = seed;
+    size_t j = 0;
+    for (; j + 8 <= bank->size; j += 8) {
+        v8 l = {limit, limit, limit, limit, limit, limit, limit, limit};
+        v4u64 below = (v4u64)(*(const v8u *)(bounds + j) <= l); /* all-ones lanes where true */
+        if (!(below[0] | below[1] | below[2] | below[3]))
+            continue;
+        for (size_t k = j; k < j + 8; k++)
+            consider(bank, query, bounds, k, exclude, &best, &at, &limit);
+    }
+    for (; j < bank->size; j++)
+        consider(bank, query, bounds, j, exclude, &best, &at, &limit);
+    *dist2 = best;
+    return at;
+}
+
+typedef struct workspace {
+    float *centred, *projected, *bounds;
+} workspace;
+
+static void search_block(const vgl_knn_bank *bank, const float *queries, size_t rows,
+                         const vgl_knn_exclusion *exclude, const workspace *w, float *dist2,
+                         int32_t *index)
+{
+    int dim = bank->dim, p = bank->projected_dim;
+    for (size_t i = 0; i < rows; i++)
         for (int k = 0; k < dim; k++)
-            s += r[k] * r[k];
-        norms[i] = s;
-    }
-}
-
-VGL_HOT static void update_minimum(const float *dots, size_t rows, size_t cols,
-                                   const float *bank_norms, size_t bank_offset,
-                                   const vgl_knn_exclusion *exclude, float *best,
-                                   int32_t *best_index)
-{
-    const int32_t *sources = exclude ? exclude->row_sources + bank_offset : NULL;
+            w->centred[i * dim + k] = queries[i * dim + k] - bank->mean[k];
+    blas_on_calling_thread_only();
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, p, dim, 1.0f, w->centred, dim,
+                bank->basis, dim, 0.0f, w->projected, p);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)bank->size, p, 1.0f,
+                w->projected, p, bank->projected, p, 0.0f, w->bounds, (int)bank->size);
+    int32_t seed = -1;
     for (size_t i = 0; i < rows; i++) {
-        const float *row = dots + i * cols;
-        float b = best[i];
-        size_t at = (size_t)-1;
-        for (size_t j = 0; j < cols; j++) {
-            float d = bank_norms[j] - 2.0f * row[j];
-            if (d < b && !(sources && sources[j] == exclude->source))
-                b = d, at = j;
-        }
-        if (at != (size_t)-1) {
-            best[i] = b;
-            if (best_index)
-                best_index[i] = (int32_t)(bank_offset + at);
-        }
+        const float *pq = w->projected + i * p;
+        float norm = 0;
+        for (int k = 0; k < p; k++)
+            norm += pq[k] * pq[k];
+        float *bounds = w->bounds + i * bank->size;
+        to_bounds(bounds, bank->size, bank->projected_norms, norm * (1 - VGL_KNN_MARGIN));
+        seed = nearest_one(bank, queries + i * dim, bounds, seed, exclude, &dist2[i]);
+        if (index && seed >= 0)
+            index[i] = seed;
     }
 }
 
-int vgl_knn_nearest(const float *queries, size_t n, const float *bank, const float *bank_norms,
-                    size_t m, int dim, const vgl_knn_exclusion *exclude, int threads, float *dist2,
-                    int32_t *index)
+int vgl_knn_nearest(const vgl_knn_bank *bank, const float *queries, size_t n,
+                    const vgl_knn_exclusion *exclude, int threads, float *dist2, int32_t *index)
 {
+    if (bank->size == 0) {
+        for (size_t i = 0; i < n; i++)
+            dist2[i] = FLT_MAX;
+        return 0;
+    }
     size_t blocks = (n + QUERY_BLOCK - 1) / QUERY_BLOCK;
     int failed = 0;
 #pragma omp parallel num_threads(threads)
     {
-        float *dots = malloc(sizeof(float) * QUERY_BLOCK * BANK_BLOCK);
-        float *qnorm = malloc(sizeof(float) * QUERY_BLOCK);
-        if (!dots || !qnorm) {
+        workspace w = {malloc(sizeof(float) * QUERY_BLOCK * (size_t)bank->dim),
+                       malloc(sizeof(float) * QUERY_BLOCK * (size_t)bank->projected_dim),
+                       malloc(sizeof(float) * QUERY_BLOCK * bank->size)};
+        int ready = w.centred && w.projected && w.bounds;
+        if (!ready) {
 #pragma omp atomic write
             failed = 1;
         }
 #pragma omp for schedule(dynamic, 1)
         for (size_t blk = 0; blk < blocks; blk++) {
-            if (!dots || !qnorm)
-                continue;
             size_t q0 = blk * QUERY_BLOCK;
-            size_t rows = n - q0 < QUERY_BLOCK ? n - q0 : QUERY_BLOCK;
-            const float *q = queries + q0 * (size_t)dim;
-            vgl_knn_norms(q, rows, dim, qnorm);
-            for (size_t i = 0; i < rows; i++)
-                dist2[q0 + i] = FLT_MAX;
-            for (size_t b0 = 0; b0 < m; b0 += BANK_BLOCK) {
-                size_t cols = m - b0 < BANK_BLOCK ? m - b0 : BANK_BLOCK;
-                blas_on_calling_thread_only();
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)cols, dim,
-                            1.0f, q, dim, bank + b0 * (size_t)dim, dim, 0.0f, dots, (int)cols);
-                update_minimum(dots, rows, cols, bank_norms + b0, b0, exclude, dist2 + q0,
-                               index ? index + q0 : NULL);
-            }
-            /* the minimum above left out |q|^2, the same for every bank row */
-            for (size_t i = 0; i < rows; i++) {
-                float d = dist2[q0 + i] + qnorm[i];
-                dist2[q0 + i] = d > 0 ? d : 0;
-            }
+            if (ready)
+                search_block(bank, queries + q0 * bank->dim,
+                             n - q0 < QUERY_BLOCK ? n - q0 : QUERY_BLOCK, exclude, &w, dist2 + q0,
+                             index ? index + q0 : NULL);
         }
-        free(dots);
-        free(qnorm);
+        free(w.centred), free(w.projected), free(w.bounds);
     }
     return failed ? -1 : 0;
 }

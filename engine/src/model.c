@@ -24,14 +24,25 @@ void vgl_model_free(vgl_model *model)
         return;
     vgl_network_free(model->network);
     vgl_modelfile_close(model->file);
+    vgl_knn_bank_free(&model->bank);
+    vgl_knn_bank_free(&model->defect_bank);
+    vgl_knn_bank_free(&model->class_bank);
     free(model->owned_bank);
-    free(model->owned_bank_norms);
     free(model->owned_class_bank);
-    free(model->owned_class_bank_norms);
     free(model->owned_class_labels);
     free(model->owned_defect_bank);
-    free(model->owned_defect_bank_norms);
     free(model);
+}
+
+vgl_status vgl_model_prepare_bank(vgl_knn_bank *bank, const float *rows, size_t size, int dim,
+                                  const char *what, vgl_error *err)
+{
+    int failed = vgl_knn_bank_init(bank, rows, size, dim);
+    if (failed == -2)
+        return vgl_error_set(err, VGL_EFORMAT, "the %s holds values that are not finite", what);
+    if (failed)
+        return vgl_error_set(err, VGL_ENOMEM, "out of memory preparing the %s", what);
+    return VGL_OK;
 }
 
 int vgl_model_is_segmentation(const vgl_model *model)
@@ -113,14 +124,13 @@ static vgl_status store_classes(const vgl_model *model, vgl_modelfile_writer *w,
     }
     if (model->n_classes == 0)
         return VGL_OK;
-    int64_t rows[2] = {(int64_t)model->class_bank_size, model->features.dim};
+    int64_t rows[2] = {(int64_t)model->class_bank.size, model->features.dim};
     TRY(vgl_modelfile_set_float(w, "model.pixel_threshold", model->pixel_threshold, err));
     TRY(vgl_modelfile_set_float(w, "model.pixel_score_max", model->pixel_score_max, err));
-    if (model->class_bank_size == 0)
+    if (model->class_bank.size == 0)
         return VGL_OK;
-    TRY(vgl_modelfile_add_tensor(w, "class_bank", VGL_DTYPE_F32, 2, rows, model->class_bank, err));
-    TRY(vgl_modelfile_add_tensor(w, "class_bank_norms", VGL_DTYPE_F32, 1, rows,
-                                 model->class_bank_norms, err));
+    TRY(vgl_modelfile_add_tensor(w, "class_bank", VGL_DTYPE_F32, 2, rows, model->class_bank.rows,
+                                 err));
     TRY(vgl_modelfile_add_tensor(w, "class_labels", VGL_DTYPE_I32, 1, rows, model->class_labels,
                                  err));
     return VGL_OK;
@@ -130,7 +140,7 @@ static vgl_status store_model(const vgl_model *model, vgl_modelfile_writer *w, v
 {
     int64_t work[2] = {model->features.work_width, model->features.work_height};
     int64_t size[2] = {model->image_width, model->image_height};
-    int64_t rows[2] = {(int64_t)model->bank_size, model->features.dim};
+    int64_t rows[2] = {(int64_t)model->bank.size, model->features.dim};
     TRY(vgl_modelfile_set_string(w, "general.kind", "anomaly_model", err));
     TRY(vgl_modelfile_set_string(w, "general.engine", "vigil " VIGIL_ENGINE_VERSION, err));
     TRY(store_backbone(model, w, err));
@@ -141,17 +151,13 @@ static vgl_status store_model(const vgl_model *model, vgl_modelfile_writer *w, v
     TRY(vgl_modelfile_set_int(w, "model.training_images", (int64_t)model->n_training_images, err));
     TRY(vgl_modelfile_set_float(w, "model.threshold", model->calibration.threshold, err));
     TRY(vgl_modelfile_set_float(w, "model.calibration_slope", model->calibration.slope, err));
-    TRY(vgl_modelfile_add_tensor(w, "memory_bank", VGL_DTYPE_F32, 2, rows, model->bank, err));
-    TRY(vgl_modelfile_add_tensor(w, "memory_bank_norms", VGL_DTYPE_F32, 1, rows,
-                                 model->bank_norms, err));
+    TRY(vgl_modelfile_add_tensor(w, "memory_bank", VGL_DTYPE_F32, 2, rows, model->bank.rows, err));
     TRY(vgl_modelfile_set_string(w, "model.patch_score", patch_score_names[model->patch_score],
                                  err));
     if (model->patch_score != VGL_SCORE_NORMAL_DISTANCE) {
-        int64_t defects[2] = {(int64_t)model->defect_bank_size, model->features.dim};
+        int64_t defects[2] = {(int64_t)model->defect_bank.size, model->features.dim};
         TRY(vgl_modelfile_add_tensor(w, "defect_bank", VGL_DTYPE_F32, 2, defects,
-                                     model->defect_bank, err));
-        TRY(vgl_modelfile_add_tensor(w, "defect_bank_norms", VGL_DTYPE_F32, 1, defects,
-                                     model->defect_bank_norms, err));
+                                     model->defect_bank.rows, err));
     }
     return store_classes(model, w, err);
 }
@@ -239,16 +245,16 @@ static vgl_status load_classes(vgl_model *model, vgl_error *err)
     if (!bank)
         return VGL_OK;
     int64_t rows = bank->shape[0];
-    model->class_bank = tensor_of(file, "class_bank", VGL_DTYPE_F32, 2, rows, model->features.dim);
-    model->class_bank_norms = tensor_of(file, "class_bank_norms", VGL_DTYPE_F32, 1, rows, 0);
+    const float *class_rows =
+        tensor_of(file, "class_bank", VGL_DTYPE_F32, 2, rows, model->features.dim);
     model->class_labels = tensor_of(file, "class_labels", VGL_DTYPE_I32, 1, rows, 0);
-    if (!model->class_bank || !model->class_bank_norms || !model->class_labels)
+    if (!class_rows || !model->class_labels)
         return vgl_error_set(err, VGL_EFORMAT, "model file has a malformed class bank");
     for (int64_t i = 0; i < rows; i++)
         if (model->class_labels[i] < 1 || model->class_labels[i] > model->n_classes)
             return vgl_error_set(err, VGL_EFORMAT, "model file has a class label out of range");
-    model->class_bank_size = (size_t)rows;
-    return VGL_OK;
+    return vgl_model_prepare_bank(&model->class_bank, class_rows, (size_t)rows,
+                                  model->features.dim, "model file's class bank", err);
 }
 
 static vgl_status load_patch_score(vgl_model *model, vgl_error *err)
@@ -265,13 +271,12 @@ static vgl_status load_patch_score(vgl_model *model, vgl_error *err)
         return VGL_OK;
     const vgl_tensor_info *bank = vgl_modelfile_find_tensor(model->file, "defect_bank");
     int64_t rows = bank ? bank->shape[0] : 0;
-    model->defect_bank =
+    const float *defect_rows =
         tensor_of(model->file, "defect_bank", VGL_DTYPE_F32, 2, rows, model->features.dim);
-    model->defect_bank_norms = tensor_of(model->file, "defect_bank_norms", VGL_DTYPE_F32, 1, rows, 0);
-    if (!model->defect_bank || !model->defect_bank_norms || rows < 1)
+    if (!defect_rows || rows < 1)
         return vgl_error_set(err, VGL_EFORMAT, "model file has a malformed defect bank");
-    model->defect_bank_size = (size_t)rows;
-    return VGL_OK;
+    return vgl_model_prepare_bank(&model->defect_bank, defect_rows, (size_t)rows,
+                                  model->features.dim, "model file's defect bank", err);
 }
 
 static vgl_status load_model(vgl_model *model, vgl_error *err)
@@ -300,11 +305,12 @@ static vgl_status load_model(vgl_model *model, vgl_error *err)
     model->n_training_images = (size_t)images;
     const vgl_tensor_info *bank = vgl_modelfile_find_tensor(file, "memory_bank");
     int64_t rows = bank ? bank->shape[0] : 0;
-    model->bank = tensor_of(file, "memory_bank", VGL_DTYPE_F32, 2, rows, model->features.dim);
-    model->bank_norms = tensor_of(file, "memory_bank_norms", VGL_DTYPE_F32, 1, rows, 0);
-    if (!model->bank || !model->bank_norms || rows < 1)
+    const float *bank_rows =
+        tensor_of(file, "memory_bank", VGL_DTYPE_F32, 2, rows, model->features.dim);
+    if (!bank_rows || rows < 1)
         return vgl_error_set(err, VGL_EFORMAT, "model file has a malformed memory bank");
-    model->bank_size = (size_t)rows;
+    TRY(vgl_model_prepare_bank(&model->bank, bank_rows, (size_t)rows, model->features.dim,
+                               "model file's memory bank", err));
     TRY(load_patch_score(model, err));
     return load_classes(model, err);
 }

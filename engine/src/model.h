@@ -12,6 +12,7 @@
 #define VGL_MODEL_H
 
 #include "calibration.h"
+#include "knn.h"
 #include "patch_features.h"
 #include "vigil.h"
 
@@ -33,17 +34,13 @@ struct vgl_model {
     int image_width, image_height;
     size_t n_training_images;
 
-    const float *bank; /* bank_size x features.dim */
-    const float *bank_norms;
-    size_t bank_size;
+    vgl_knn_bank bank; /* normal patch features, features.dim long */
 
     /* How a patch is scored from its distance a to the nearest normal patch
      * and, with annotated anomalies, b to the nearest annotated defect
      * patch; training keeps whichever ranks its validation images better. */
     vgl_patch_score patch_score;
-    const float *defect_bank; /* defect_bank_size x features.dim, or NULL */
-    const float *defect_bank_norms;
-    size_t defect_bank_size;
+    vgl_knn_bank defect_bank; /* empty unless the patch score uses it */
 
     vgl_calibration calibration;
 
@@ -51,16 +48,17 @@ struct vgl_model {
     vgl_class classes[VGL_MAX_CLASSES];
     float pixel_threshold; /* pixel score above which a pixel is anomalous */
     float pixel_score_max; /* the validation pixels' largest score: a scale for pixel AUC */
-    const float *class_bank; /* class_bank_size x features.dim */
-    const float *class_bank_norms;
+    vgl_knn_bank class_bank;     /* with two or more classes: annotated patches */
     const int32_t *class_labels; /* 1..n_classes per class bank row */
-    size_t class_bank_size;
 
-    /* what this model owns (NULL for a loaded one) */
-    float *owned_bank, *owned_bank_norms, *owned_class_bank, *owned_class_bank_norms;
-    float *owned_defect_bank, *owned_defect_bank_norms;
+    /* the banks' rows this model owns (NULL for a loaded one) */
+    float *owned_bank, *owned_class_bank, *owned_defect_bank;
     int32_t *owned_class_labels;
 };
+
+/* Prepares one of a model's banks for search; `what` names it in errors. */
+vgl_status vgl_model_prepare_bank(vgl_knn_bank *bank, const float *rows, size_t size, int dim,
+                                  const char *what, vgl_error *err);
 
 /* Training scores its own images against banks without their patches:
  * the source of every row of both banks, and the image to leave out. */

@@ -255,15 +255,15 @@ static vgl_status split_samples(trainer *t, int split, vgl_error *err)
 
 typedef struct bank {
     float *rows;
-    float *norms;
     int32_t *sources; /* the sample each row came from */
     size_t size;
+    vgl_knn_bank search; /* the rows prepared for search */
 } bank;
 
 static void bank_free(bank *b)
 {
+    vgl_knn_bank_free(&b->search);
     free(b->rows);
-    free(b->norms);
     free(b->sources);
     memset(b, 0, sizeof *b);
 }
@@ -322,9 +322,8 @@ static vgl_status build_bank(const trainer *t, cell_filter wanted, bank *out, vg
     want = want > BANK_MAX ? BANK_MAX : want;
     chosen = malloc(sizeof *chosen * (want ? want : 1));
     out->rows = malloc(sizeof(float) * want * dim);
-    out->norms = malloc(sizeof(float) * want);
     out->sources = malloc(sizeof(int32_t) * want);
-    long got = chosen && out->rows && out->norms && out->sources && taken
+    long got = chosen && out->rows && out->sources && taken
                    ? vgl_coreset_select(rows, taken, (int)dim, want, 0, chosen)
                    : -1;
     if (got > 0) {
@@ -333,7 +332,6 @@ static vgl_status build_bank(const trainer *t, cell_filter wanted, bank *out, vg
             out->sources[i] = sources[chosen[i]];
         }
         out->size = (size_t)got;
-        vgl_knn_norms(out->rows, out->size, (int)dim, out->norms);
     }
     free(rows);
     free(sources);
@@ -342,7 +340,11 @@ static vgl_status build_bank(const trainer *t, cell_filter wanted, bank *out, vg
         bank_free(out);
         return vgl_error_set(err, VGL_ENOMEM, "could not build the memory bank");
     }
-    return VGL_OK;
+    vgl_status status = vgl_model_prepare_bank(&out->search, out->rows, out->size, (int)dim,
+                                               "memory bank", err);
+    if (status)
+        bank_free(out);
+    return status;
 }
 
 /* ------------------------------------------------------------- validation */
@@ -366,9 +368,8 @@ static vgl_status score_left_out(const trainer *t, const bank *normal, const ban
                                  vgl_patch_score kind, size_t k, float *grid, vgl_error *err)
 {
     vgl_model view = *t->model; /* the model as it would be with these banks */
-    view.bank = normal->rows, view.bank_norms = normal->norms, view.bank_size = normal->size;
-    view.defect_bank = defect->rows, view.defect_bank_norms = defect->norms;
-    view.defect_bank_size = defect->size;
+    view.bank = normal->search;
+    view.defect_bank = defect->search;
     view.patch_score = kind;
     vgl_score_exclusion exclude = {normal->sources, defect->sources, (int32_t)k};
     return vgl_model_score_grid(&view, t->samples[k].features, &exclude, t->options->threads,
@@ -544,8 +545,7 @@ static vgl_status build_class_bank(trainer *t, vgl_error *err)
     size_t cells = vgl_features_count(f), dim = (size_t)f->dim, cap = CLASS_BANK_MAX;
     m->owned_class_bank = malloc(sizeof(float) * cap * dim);
     m->owned_class_labels = malloc(sizeof(int32_t) * cap);
-    m->owned_class_bank_norms = malloc(sizeof(float) * cap);
-    if (!m->owned_class_bank || !m->owned_class_labels || !m->owned_class_bank_norms)
+    if (!m->owned_class_bank || !m->owned_class_labels)
         return vgl_error_set(err, VGL_ENOMEM, "out of memory");
     int cell_w = f->work_width / f->grid_width, cell_h = f->work_height / f->grid_height;
     size_t n = 0;
@@ -566,12 +566,9 @@ static vgl_status build_class_bank(trainer *t, vgl_error *err)
                 }
         }
     }
-    vgl_knn_norms(m->owned_class_bank, n, (int)dim, m->owned_class_bank_norms);
-    m->class_bank = m->owned_class_bank;
-    m->class_bank_norms = m->owned_class_bank_norms;
     m->class_labels = m->owned_class_labels;
-    m->class_bank_size = n;
-    return VGL_OK;
+    return vgl_model_prepare_bank(&m->class_bank, m->owned_class_bank, n, (int)dim, "class bank",
+                                  err);
 }
 
 /* ------------------------------------------------------------- the whole */
@@ -625,13 +622,11 @@ static vgl_status fit_model(trainer *t, vgl_error *err)
         bank_free(&defect);
         return status;
     }
-    m->owned_bank = normal.rows, m->owned_bank_norms = normal.norms;
-    m->bank = normal.rows, m->bank_norms = normal.norms, m->bank_size = normal.size;
+    /* the model takes the rows and their search over */
+    m->owned_bank = normal.rows, m->bank = normal.search;
     free(normal.sources);
     if (m->patch_score != VGL_SCORE_NORMAL_DISTANCE) {
-        m->owned_defect_bank = defect.rows, m->owned_defect_bank_norms = defect.norms;
-        m->defect_bank = defect.rows, m->defect_bank_norms = defect.norms;
-        m->defect_bank_size = defect.size;
+        m->owned_defect_bank = defect.rows, m->defect_bank = defect.search;
         free(defect.sources);
     } else {
         bank_free(&defect);

@@ -316,12 +316,11 @@ typedef struct rewrite {
     const char *what;
     const char *drop; /* a key or tensor name, or NULL */
     edit_fn edit;
-    const char *drop_too; /* another one, or NULL */
 } rewrite;
 
 static int dropped(const rewrite *r, const char *name)
 {
-    return (r->drop && !strcmp(name, r->drop)) || (r->drop_too && !strcmp(name, r->drop_too));
+    return r->drop && !strcmp(name, r->drop);
 }
 
 static void copy_key(vgl_modelfile_writer *w, const vgl_modelfile *src, size_t i)
@@ -490,9 +489,25 @@ static int64_t rows_of(const vgl_modelfile *src, const char *name)
 }
 
 EDIT(bank_narrower, add_resized(w, src, "memory_bank", rows_of(src, "memory_bank"), 127))
-EDIT(bank_norms_short, add_resized(w, src, "memory_bank_norms", rows_of(src, "memory_bank") - 1, 0))
-EDIT(bank_empty, add_resized(w, src, "memory_bank", 0, 128);
-     add_resized(w, src, "memory_bank_norms", 0, 0))
+EDIT(bank_empty, add_resized(w, src, "memory_bank", 0, 128))
+
+/* `name` again with one value in its middle replaced by `value`. */
+static void add_with_value(vgl_modelfile_writer *w, const vgl_modelfile *src, const char *name,
+                           float value)
+{
+    const vgl_tensor_info *t = vgl_modelfile_find_tensor(src, name);
+    assert_non_null(t);
+    float *data = malloc(t->nbytes);
+    assert_non_null(data);
+    memcpy(data, t->data, t->nbytes);
+    data[t->nbytes / sizeof(float) / 2] = value;
+    assert_int_equal(vgl_modelfile_add_tensor(w, name, VGL_DTYPE_F32, t->ndim, t->shape, data, NULL),
+                     VGL_OK);
+    free(data);
+}
+
+EDIT(bank_nan, add_with_value(w, src, "memory_bank", NAN))
+EDIT(class_bank_infinite, add_with_value(w, src, "class_bank", INFINITY))
 EDIT(class_bank_narrower, add_resized(w, src, "class_bank", rows_of(src, "class_bank"), 64))
 
 #define MISSING(name) {.what = name " missing", .drop = name}
@@ -516,8 +531,6 @@ static const rewrite missing[] = {
     MISSING("graph.node_count"),
     MISSING("graph.node.1.op"),
     MISSING("memory_bank"),
-    MISSING("memory_bank_norms"),
-    MISSING("class_bank_norms"),
     MISSING("class_labels"),
 };
 
@@ -539,8 +552,6 @@ static const rewrite altered[] = {
     {.what = "unknown patch score", .edit = patch_score_unknown},
     {.what = "patch score as an integer", .edit = patch_score_int},
     {.what = "defect bank missing", .drop = "defect_bank", .edit = patch_score_defect_contrast},
-    {.what = "defect bank norms missing", .drop = "defect_bank_norms",
-     .edit = patch_score_defect_contrast},
     {.what = "class count 101", .edit = class_count_huge},
     {.what = "class count -1", .edit = class_count_negative},
     {.what = "class count one more than stored", .edit = class_count_one_more},
@@ -553,10 +564,9 @@ static const rewrite altered[] = {
     {.what = "class label 3 of 2 classes", .drop = "class_labels", .edit = class_label_too_big},
     {.what = "class label -7", .drop = "class_labels", .edit = class_label_negative},
     {.what = "memory bank one column short", .drop = "memory_bank", .edit = bank_narrower},
-    {.what = "memory bank norms one row short", .drop = "memory_bank_norms",
-     .edit = bank_norms_short},
-    {.what = "memory bank empty", .drop = "memory_bank", .edit = bank_empty,
-     .drop_too = "memory_bank_norms"},
+    {.what = "memory bank empty", .drop = "memory_bank", .edit = bank_empty},
+    {.what = "memory bank holding NaN", .drop = "memory_bank", .edit = bank_nan},
+    {.what = "class bank holding infinity", .drop = "class_bank", .edit = class_bank_infinite},
     {.what = "class bank half as wide", .drop = "class_bank", .edit = class_bank_narrower},
 };
 
