@@ -110,22 +110,27 @@ static vgl_status segment(const vgl_model *model, const float *features, const f
         status = vgl_error_set(err, VGL_ENOMEM, "out of memory segmenting");
     if (!status)
         status = cell_classes(model, features, threads, classes, err);
+    int *cell_x = status ? NULL : malloc(sizeof(int) * (size_t)w);
+    if (!status && !cell_x)
+        status = vgl_error_set(err, VGL_ENOMEM, "out of memory segmenting");
     if (!status) {
+        for (int x = 0; x < w; x++)
+            cell_x[x] = x * f->grid_width / w;
         size_t counts[VGL_MAX_CLASSES + 1] = {0};
         for (int y = 0; y < h; y++) {
             const uint8_t *cell_row = classes + (size_t)(y * f->grid_height / h) * f->grid_width;
+            const float *scores = out->score_map + (size_t)y * w;
+            uint8_t *row = out->class_map + (size_t)y * w;
             for (int x = 0; x < w; x++) {
-                size_t p = (size_t)y * w + x;
-                uint8_t c = out->score_map[p] > model->pixel_threshold
-                                ? cell_row[x * f->grid_width / w]
-                                : 0;
-                out->class_map[p] = c;
+                uint8_t c = scores[x] > model->pixel_threshold ? cell_row[cell_x[x]] : 0;
+                row[x] = c;
                 counts[c]++;
             }
         }
         for (int c = 0; c <= model->n_classes; c++)
             out->class_fraction[c] = (double)counts[c] / (double)pixels;
     }
+    free(cell_x);
     free(classes);
     return status;
 }

@@ -54,11 +54,14 @@ static int32_t smallest_bound(const float *bounds, size_t size, const vgl_knn_ex
     return at;
 }
 
-/* Turns a row of projected dot products into lower bounds, in place. */
-VGL_HOT static void to_bounds(float *dots, size_t size, const float *bank_norms, float query_norm)
+/* Starts a row of bounds as |q|^2 + |b|^2 (both shrunk by the margin);
+ * the product then adds -2 q.b to it (beta = 1 spares BLAS a pass that
+ * would clear the output first). */
+VGL_HOT static void start_bounds(float *bounds, size_t size, const float *bank_norms,
+                                 float query_norm)
 {
     for (size_t j = 0; j < size; j++)
-        dots[j] = query_norm + bank_norms[j] - 2.0f * dots[j];
+        bounds[j] = query_norm + bank_norms[j];
 }
 
 /* Measures row j if its bound allows and it is not excluded; keeps the
@@ -120,16 +123,19 @@ static void search_block(const vgl_knn_bank *bank, const float *queries, size_t 
     blas_on_calling_thread_only();
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, p, dim, 1.0f, w->centred, dim,
                 bank->basis, dim, 0.0f, w->projected, p);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)bank->size, p, 1.0f,
-                w->projected, p, bank->projected, p, 0.0f, w->bounds, (int)bank->size);
-    int32_t seed = -1;
     for (size_t i = 0; i < rows; i++) {
         const float *pq = w->projected + i * p;
         float norm = 0;
         for (int k = 0; k < p; k++)
             norm += pq[k] * pq[k];
-        float *bounds = w->bounds + i * bank->size;
-        to_bounds(bounds, bank->size, bank->projected_norms, norm * (1 - VGL_KNN_MARGIN));
+        start_bounds(w->bounds + i * bank->size, bank->size, bank->projected_norms,
+                     norm * (1 - VGL_KNN_MARGIN));
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)bank->size, p, -2.0f,
+                w->projected, p, bank->projected, p, 1.0f, w->bounds, (int)bank->size);
+    int32_t seed = -1;
+    for (size_t i = 0; i < rows; i++) {
+        const float *bounds = w->bounds + i * bank->size;
         seed = nearest_one(bank, queries + i * dim, bounds, seed, exclude, &dist2[i]);
         if (index && seed >= 0)
             index[i] = seed;
