@@ -12,6 +12,7 @@
 #include <png.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 /* Vigil needs no ancillary chunk (text, ICC profile); capping what one may
  * allocate also caps what a compressed one can expand to.  libpng skips a
@@ -217,9 +218,13 @@ static vgl_status write_png(png_structp png, png_infop info, const struct png_sp
                  PNG_FILTER_TYPE_DEFAULT);
     if (spec->palette)
         png_set_PLTE(png, info, spec->palette, spec->n_colors);
-    /* On photos zlib level 3 is about 3x faster than the default 6 and
-     * compresses as well; masks are small either way. */
+    /* Vigil writes masks: large areas of one colour.  Unfiltered rows and
+     * zlib's run-length strategy encode a 576x768 RGB mask in about 3 ms
+     * against 10 ms for libpng's per-row filter search, for 16 KB instead
+     * of 9 KB. */
     png_set_compression_level(png, 3);
+    png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
+    png_set_compression_strategy(png, Z_RLE);
     png_write_info(png, info);
     /* Rows hold a byte a pixel; libpng packs them into smaller depths. */
     if (spec->bit_depth < 8)
