@@ -354,6 +354,10 @@ vgl_status vgl_detection_mask_png(const vgl_model *model, const vgl_detection *d
  * free it with vgl_image_free. */
 vgl_status vgl_detection_mask_rgb(const vgl_model *model, const vgl_detection *detection,
                                   vgl_image *mask, vgl_error *err);
+/* The same pixels painted into the caller's buffer of `size` bytes (at
+ * least width * height * 3), such as shared memory. */
+vgl_status vgl_detection_paint_mask(const vgl_model *model, const vgl_detection *detection,
+                                    uint8_t *rgb, size_t size, vgl_error *err);
 
 #ifdef __cplusplus
 }

@@ -193,22 +193,34 @@ void vgl_detection_free(vgl_detection *detection)
     memset(detection, 0, sizeof *detection);
 }
 
+vgl_status vgl_detection_paint_mask(const vgl_model *model, const vgl_detection *detection,
+                                    uint8_t *rgb, size_t size, vgl_error *err)
+{
+    if (!detection->class_map)
+        return vgl_error_set(err, VGL_EINVAL, "a classification model produces no mask");
+    size_t pixels = (size_t)detection->width * detection->height;
+    if (!rgb || size < pixels * 3)
+        return vgl_error_set(err, VGL_EINVAL, "a %dx%d mask needs %zu bytes, not %zu",
+                             detection->width, detection->height, pixels * 3, size);
+    uint8_t palette[VGL_MAX_CLASSES + 1][3];
+    memset(palette[0], 0xff, 3); /* background is white, as the service answered */
+    for (int c = 0; c < model->n_classes; c++)
+        memcpy(palette[c + 1], model->classes[c].color, 3);
+    for (size_t p = 0; p < pixels; p++)
+        memcpy(rgb + 3 * p, palette[detection->class_map[p]], 3);
+    return VGL_OK;
+}
+
 vgl_status vgl_detection_mask_rgb(const vgl_model *model, const vgl_detection *detection,
                                   vgl_image *mask, vgl_error *err)
 {
     if (!detection->class_map)
         return vgl_error_set(err, VGL_EINVAL, "a classification model produces no mask");
-    uint8_t palette[VGL_MAX_CLASSES + 1][3];
-    memset(palette[0], 0xff, 3); /* background is white, as the service answered */
-    for (int c = 0; c < model->n_classes; c++)
-        memcpy(palette[c + 1], model->classes[c].color, 3);
     vgl_status status = vgl_image_alloc(detection->width, detection->height, mask, err);
-    if (status)
-        return status;
-    size_t pixels = (size_t)detection->width * detection->height;
-    for (size_t p = 0; p < pixels; p++)
-        memcpy(mask->pixels + 3 * p, palette[detection->class_map[p]], 3);
-    return VGL_OK;
+    if (!status)
+        status = vgl_detection_paint_mask(model, detection, mask->pixels,
+                                          (size_t)mask->width * mask->height * 3, err);
+    return status;
 }
 
 vgl_status vgl_detection_mask_png(const vgl_model *model, const vgl_detection *detection,

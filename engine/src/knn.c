@@ -24,15 +24,22 @@ typedef float v8 __attribute__((vector_size(32)));
 typedef float v8u __attribute__((vector_size(32), aligned(4), may_alias));
 typedef unsigned long long v4u64 __attribute__((vector_size(32)));
 
+/* Four accumulators: one would wait on each addition in turn. */
 static inline float squared_distance(const float *a, const float *b, int dim)
 {
-    v8 acc = {0};
+    v8 acc[4] = {{0}, {0}, {0}, {0}};
     int k = 0;
+    for (; k + 32 <= dim; k += 32)
+        for (int u = 0; u < 4; u++) {
+            v8 d = *(const v8u *)(a + k + 8 * u) - *(const v8u *)(b + k + 8 * u);
+            acc[u] += d * d;
+        }
     for (; k + 8 <= dim; k += 8) {
         v8 d = *(const v8u *)(a + k) - *(const v8u *)(b + k);
-        acc += d * d;
+        acc[0] += d * d;
     }
-    float s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    v8 t = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    float s = ((t[0] + t[4]) + (t[1] + t[5])) + ((t[2] + t[6]) + (t[3] + t[7]));
     for (; k < dim; k++)
         s += (a[k] - b[k]) * (a[k] - b[k]);
     return s;
@@ -64,52 +71,70 @@ VGL_HOT static void start_bounds(float *bounds, size_t size, const float *bank_n
         bounds[j] = query_norm + bank_norms[j];
 }
 
-/* Measures row j if its bound allows and it is not excluded; keeps the
- * nearest so far (first on ties) and the limit that follows from it. */
-static inline void consider(const vgl_knn_bank *bank, const float *query, const float *bounds,
-                            size_t j, const vgl_knn_exclusion *exclude, float *best, int32_t *at,
-                            float *limit)
+/* The rows whose bound is at most limit, in order; returns how many.
+ * Bounds are tested 16 at a time: most such blocks hold none. */
+VGL_HOT static size_t candidates(const float *bounds, size_t size, float limit, int32_t *out)
 {
-    if (bounds[j] > *limit || excluded(exclude, j))
-        return;
-    float d = squared_distance(query, bank->rows + j * bank->dim, bank->dim);
-    if (d < *best || (d == *best && (int32_t)j < *at)) {
-        *best = d, *at = (int32_t)j;
-        *limit = d * (1 + VGL_KNN_MARGIN);
+    size_t count = 0, j = 0;
+    const v8 l = {limit, limit, limit, limit, limit, limit, limit, limit};
+    for (; j + 16 <= size; j += 16) {
+        /* comparisons give all-ones lanes where true */
+        v4u64 any = (v4u64)((*(const v8u *)(bounds + j) <= l) | (*(const v8u *)(bounds + j + 8) <= l));
+        if (!(any[0] | any[1] | any[2] | any[3]))
+            continue;
+        for (size_t k = j; k < j + 16; k++)
+            if (bounds[k] <= limit)
+                out[count++] = (int32_t)k;
     }
+    for (; j < size; j++)
+        if (bounds[j] <= limit)
+            out[count++] = (int32_t)j;
+    return count;
 }
 
+/* Rows ahead of the one being measured that are fetched meanwhile: the
+ * rows are scattered over a bank larger than the core's cache. */
+#define PREFETCH_AHEAD 2
+
 /* One query: its nearest allowed row (first on ties), starting from `seed`
- * (-1: none).  Returns the row, or -1 when every row is excluded.  Bounds
- * are tested 8 at a time: most blocks of 8 hold no row to measure. */
+ * (-1: none).  Returns the row, or -1 when every row is excluded.  The
+ * candidates are the rows whose bound is within the seed's distance; as
+ * nearer rows turn up, fewer of them still need measuring. */
 VGL_HOT static int32_t nearest_one(const vgl_knn_bank *bank, const float *query,
                                    const float *bounds, int32_t seed,
-                                   const vgl_knn_exclusion *exclude, float *dist2)
+                                   const vgl_knn_exclusion *exclude, int32_t *list, float *dist2)
 {
+    const int dim = bank->dim;
     if (seed < 0)
         seed = smallest_bound(bounds, bank->size, exclude);
     float best = FLT_MAX;
     if (seed >= 0)
-        best = squared_distance(query, bank->rows + (size_t)seed * bank->dim, bank->dim);
+        best = squared_distance(query, bank->rows + (size_t)seed * dim, dim);
     float limit = best * (1 + VGL_KNN_MARGIN);
     int32_t at = seed;
-    size_t j = 0;
-    for (; j + 8 <= bank->size; j += 8) {
-        v8 l = {limit, limit, limit, limit, limit, limit, limit, limit};
-        v4u64 below = (v4u64)(*(const v8u *)(bounds + j) <= l); /* all-ones lanes where true */
-        if (!(below[0] | below[1] | below[2] | below[3]))
+    size_t count = candidates(bounds, bank->size, limit, list);
+    for (size_t i = 0; i < count; i++) {
+        if (i + PREFETCH_AHEAD < count) {
+            const char *ahead = (const char *)(bank->rows + (size_t)list[i + PREFETCH_AHEAD] * dim);
+            for (size_t byte = 0; byte < sizeof(float) * (size_t)dim; byte += 64)
+                __builtin_prefetch(ahead + byte);
+        }
+        int32_t j = list[i];
+        if (bounds[j] > limit || excluded(exclude, (size_t)j))
             continue;
-        for (size_t k = j; k < j + 8; k++)
-            consider(bank, query, bounds, k, exclude, &best, &at, &limit);
+        float d = squared_distance(query, bank->rows + (size_t)j * dim, dim);
+        if (d < best || (d == best && j < at)) {
+            best = d, at = j;
+            limit = d * (1 + VGL_KNN_MARGIN);
+        }
     }
-    for (; j < bank->size; j++)
-        consider(bank, query, bounds, j, exclude, &best, &at, &limit);
     *dist2 = best;
     return at;
 }
 
 typedef struct workspace {
     float *centred, *projected, *bounds;
+    int32_t *candidates;
 } workspace;
 
 static void search_block(const vgl_knn_bank *bank, const float *queries, size_t rows,
@@ -136,7 +161,8 @@ static void search_block(const vgl_knn_bank *bank, const float *queries, size_t 
     int32_t seed = -1;
     for (size_t i = 0; i < rows; i++) {
         const float *bounds = w->bounds + i * bank->size;
-        seed = nearest_one(bank, queries + i * dim, bounds, seed, exclude, &dist2[i]);
+        seed = nearest_one(bank, queries + i * dim, bounds, seed, exclude, w->candidates,
+                           &dist2[i]);
         if (index && seed >= 0)
             index[i] = seed;
     }
@@ -156,8 +182,9 @@ int vgl_knn_nearest(const vgl_knn_bank *bank, const float *queries, size_t n,
     {
         workspace w = {malloc(sizeof(float) * QUERY_BLOCK * (size_t)bank->dim),
                        malloc(sizeof(float) * QUERY_BLOCK * (size_t)bank->projected_dim),
-                       malloc(sizeof(float) * QUERY_BLOCK * bank->size)};
-        int ready = w.centred && w.projected && w.bounds;
+                       malloc(sizeof(float) * QUERY_BLOCK * bank->size),
+                       malloc(sizeof(int32_t) * bank->size)};
+        int ready = w.centred && w.projected && w.bounds && w.candidates;
         if (!ready) {
 #pragma omp atomic write
             failed = 1;
@@ -170,7 +197,7 @@ int vgl_knn_nearest(const vgl_knn_bank *bank, const float *queries, size_t n,
                              n - q0 < QUERY_BLOCK ? n - q0 : QUERY_BLOCK, exclude, &w, dist2 + q0,
                              index ? index + q0 : NULL);
         }
-        free(w.centred), free(w.projected), free(w.bounds);
+        free(w.centred), free(w.projected), free(w.bounds), free(w.candidates);
     }
     return failed ? -1 : 0;
 }
