@@ -36,12 +36,14 @@
 #define SERVE_DEFAULT_REGION "us-east-1"
 #define SERVE_DEFAULT_ACCOUNT "000000000000"
 #define SERVE_DEFAULT_MAX_BODY ((size_t)64 << 20)
+#define SERVE_DEFAULT_MAX_CONNECTIONS 256
+#define SERVE_DEFAULT_MAX_CONNECTIONS_TEXT "256"
 
 typedef struct serve_args {
     char host[256];
     uint16_t port;
     const char *data_dir, *region, *account_id;
-    int threads;
+    int max_connections;
     size_t max_body;
     int no_metrics;
     const char *console_dir;
@@ -51,7 +53,7 @@ static void usage(FILE *to)
 {
     fprintf(to,
             "usage: vigil serve --data DIR [--listen HOST:PORT] [--region R] [--account-id ID]\n"
-            "                   [--threads N] [--max-body BYTES] [--no-metrics]\n"
+            "                   [--max-connections N] [--max-body BYTES] [--no-metrics]\n"
             "                   [--console-dir DIR]\n\n"
             "Serves the Lookout for Vision API (under /2020-11-20/) and an S3-compatible\n"
             "endpoint on one port, with everything kept in DIR.  Requests are signed with\n"
@@ -64,7 +66,8 @@ static void usage(FILE *to)
             ")\n"
             "  --account-id ID     12-digit account id in ARNs (default " SERVE_DEFAULT_ACCOUNT
             ")\n"
-            "  --threads N         HTTP worker threads (default: twice the cores, at least 4)\n"
+            "  --max-connections N open connections served at once, each on its own thread\n"
+            "                      (default " SERVE_DEFAULT_MAX_CONNECTIONS_TEXT ")\n"
             "  --max-body BYTES    largest request body accepted (default 67108864)\n"
             "  --no-metrics        no unauthenticated GET /metrics (Prometheus counters)\n"
             "  --console-dir DIR   the web console's files, served at /console/\n"
@@ -126,24 +129,22 @@ static int fail_usage(const char *problem)
 /* Returns -1 to go on, or the exit code. */
 static int parse_args(int argc, char **argv, serve_args *a)
 {
-    enum { LISTEN = 256, DATA, REGION, ACCOUNT, THREADS, MAX_BODY, NO_METRICS, CONSOLE_DIR,
-           HELP };
+    enum { LISTEN = 256, DATA, REGION, ACCOUNT, MAX_CONNECTIONS, MAX_BODY, NO_METRICS,
+           CONSOLE_DIR, HELP };
     static const struct option options[] = {{"listen", required_argument, 0, LISTEN},
                                             {"data", required_argument, 0, DATA},
                                             {"region", required_argument, 0, REGION},
                                             {"account-id", required_argument, 0, ACCOUNT},
-                                            {"threads", required_argument, 0, THREADS},
+                                            {"max-connections", required_argument, 0,
+                                             MAX_CONNECTIONS},
                                             {"max-body", required_argument, 0, MAX_BODY},
                                             {"no-metrics", no_argument, 0, NO_METRICS},
                                             {"console-dir", required_argument, 0, CONSOLE_DIR},
                                             {"help", no_argument, 0, HELP},
                                             {0, 0, 0, 0}};
-    int cores = cli_default_threads();
     *a = (serve_args){.region = SERVE_DEFAULT_REGION,
                       .account_id = SERVE_DEFAULT_ACCOUNT,
-                      /* Handlers block (reading objects, running a model), so a
-                       * few more threads than cores keep short requests moving. */
-                      .threads = 2 * cores > 4 ? 2 * cores : 4,
+                      .max_connections = SERVE_DEFAULT_MAX_CONNECTIONS,
                       .max_body = SERVE_DEFAULT_MAX_BODY,
                       .console_dir = VIGIL_CONSOLE_DIR};
     parse_listen(SERVE_DEFAULT_LISTEN, a);
@@ -162,8 +163,8 @@ static int parse_args(int argc, char **argv, serve_args *a)
                 return fail_usage("--account-id wants 12 digits");
             a->account_id = optarg;
             break;
-        case THREADS:
-            if (cli_parse_int("serve", "--threads", optarg, 1, &a->threads))
+        case MAX_CONNECTIONS:
+            if (cli_parse_int("serve", "--max-connections", optarg, 1, &a->max_connections))
                 return CLI_USAGE;
             break;
         case MAX_BODY:
@@ -291,7 +292,8 @@ int cmd_serve(int argc, char **argv)
      * after the mask, which the units' threads inherit */
     model_hosting_restore(&svc);
     http_server *server = NULL;
-    if (http_server_start(&svc, a.host, a.port, (unsigned)a.threads, &server, &err) != VGL_OK) {
+    if (http_server_start(&svc, a.host, a.port, (unsigned)a.max_connections, &server, &err) !=
+        VGL_OK) {
         fprintf(stderr, "vigil serve: %s\n", err.message);
         stores_close(&svc);
         return CLI_FAILED;

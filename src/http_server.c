@@ -1,8 +1,11 @@
 /*
  * http_server.c - the HTTP front of `vigil serve` on libmicrohttpd.
  *
- * libmicrohttpd runs a pool of threads, each polling its share of the
- * connections (epoll on Linux).  For every request this file:
+ * libmicrohttpd gives every connection a thread of its own: handlers block
+ * (a detection waits for an inference unit, an object is read from disk),
+ * and a worker polling several connections would hold all the others up
+ * meanwhile - two DetectAnomalies callers that landed on one worker of a
+ * pool were answered one after the other.  For every request this file:
  *   1. keeps the raw request target as the client sent it (the URI log
  *      callback sees it before libmicrohttpd decodes the path and splits the
  *      query): SigV4 signs the encoded path, and the tags operations carry a
@@ -595,7 +598,7 @@ static vgl_status address_resolve(const char *host, uint16_t port, struct sockad
 }
 
 vgl_status http_server_start(const service *svc, const char *host, uint16_t port,
-                             unsigned threads, http_server **out, vgl_error *err)
+                             unsigned max_connections, http_server **out, vgl_error *err)
 {
     struct sockaddr_storage address;
     vgl_status status = address_resolve(host, port, &address, err);
@@ -606,14 +609,15 @@ vgl_status http_server_start(const service *svc, const char *host, uint16_t port
         return vgl_error_set(err, VGL_ENOMEM, "out of memory starting the HTTP server");
     server->svc = svc;
     atomic_init(&server->in_flight, 0);
-    /* MHD_USE_ITC lets MHD_quiesce_daemon stop the pool's listening safely. */
-    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    /* MHD_USE_ITC lets MHD_quiesce_daemon stop the listening safely. */
+    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ITC |
+                     MHD_USE_ERROR_LOG;
     if (address.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     server->daemon = MHD_start_daemon(
         flags, port, NULL, NULL, on_request, server,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address,
-        MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 1u,
+        MHD_OPTION_CONNECTION_LIMIT, max_connections > 1 ? max_connections : 1u,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MHD_CONNECTION_MEMORY,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_SECONDS,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,

@@ -26,10 +26,10 @@
 
 typedef struct http_server http_server;
 
-/* Starts serving on host:port (port 0 picks a free one) with `threads`
- * worker threads; svc must outlive the server. */
+/* Starts serving on host:port (port 0 picks a free one), at most
+ * max_connections connections at once; svc must outlive the server. */
 vgl_status http_server_start(const service *svc, const char *host, uint16_t port,
-                             unsigned threads, http_server **out, vgl_error *err);
+                             unsigned max_connections, http_server **out, vgl_error *err);
 
 /* The port actually bound. */
 uint16_t http_server_port(const http_server *server);
