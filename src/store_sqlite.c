@@ -174,6 +174,43 @@ static vgl_status prepare(sqlite_store *s, sqlite3_stmt **st, vgl_error *err, co
     return VGL_OK;
 }
 
+/* How a list query's rows are read: the size of one, how to fill one from
+ * the statement's current row, how to free n filled ones (NULL: free). */
+typedef struct row_kind {
+    size_t size;
+    void (*read)(sqlite3_stmt *st, void *row);
+    void (*free_rows)(void *rows, size_t n);
+    const char *what; /* "projects", for messages */
+} row_kind;
+
+/* Steps st through at most limit rows into a new array and finalizes it. */
+static vgl_status collect_rows(sqlite_store *s, sqlite3_stmt *st, const row_kind *kind,
+                               size_t limit, void **out, size_t *count, vgl_error *err)
+{
+    char *rows = calloc(limit ? limit : 1, kind->size);
+    size_t n = 0;
+    int rc = SQLITE_DONE;
+    while (rows && n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        kind->read(st, rows + kind->size * n++);
+    vgl_status status = VGL_OK;
+    if (!rows)
+        status = vgl_error_set(err, VGL_ENOMEM, "out of memory listing %s", kind->what);
+    else if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        status = vgl_error_set(err, VGL_EIO, "metadata store: list %s: %s", kind->what,
+                               sqlite3_errmsg(s->db));
+    sqlite3_finalize(st);
+    if (status != VGL_OK) {
+        if (kind->free_rows)
+            kind->free_rows(rows, n);
+        else
+            free(rows);
+        return status;
+    }
+    *out = rows;
+    *count = n;
+    return VGL_OK;
+}
+
 /* Runs a statement that returns no rows, then finalises it. */
 static vgl_status step_done(sqlite_store *s, sqlite3_stmt *st, vgl_error *err)
 {
@@ -246,8 +283,9 @@ static vgl_status sqlite_project_create(metadata_store *store, const store_proje
     return end(s, project_insert(s, project, err), err);
 }
 
-static void project_from_row(sqlite3_stmt *st, store_project *out)
+static void project_from_row(sqlite3_stmt *st, void *row)
 {
+    store_project *out = row;
     copy_column(out->name, sizeof out->name, st, 0);
     copy_column(out->arn, sizeof out->arn, st, 1);
     out->created = sqlite3_column_double(st, 2);
@@ -295,23 +333,11 @@ static vgl_status project_rows(sqlite_store *s, const char *after, size_t limit,
     if (status != VGL_OK)
         return status;
     sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
-    store_project *rows = calloc(limit ? limit : 1, sizeof *rows);
-    size_t n = 0;
-    int rc = SQLITE_DONE;
-    while (rows && n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        project_from_row(st, &rows[n++]);
-    if (!rows)
-        status = vgl_error_set(err, VGL_ENOMEM, "out of memory listing projects");
-    else if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        status = db_error(s, err, "list projects");
-    sqlite3_finalize(st);
-    if (status != VGL_OK) {
-        free(rows);
-        return status;
-    }
+    static const row_kind projects = {sizeof(store_project), project_from_row, NULL, "projects"};
+    void *rows = NULL;
+    status = collect_rows(s, st, &projects, limit, &rows, count, err);
     *out = rows;
-    *count = n;
-    return VGL_OK;
+    return status;
 }
 
 static vgl_status sqlite_project_list(metadata_store *store, const char *after, size_t limit,
@@ -370,8 +396,9 @@ static const char DATASET_COLUMNS[] =
     "   AND e.label = 1)"
     " FROM datasets d ";
 
-static void dataset_from_row(sqlite3_stmt *st, store_dataset *out)
+static void dataset_from_row(sqlite3_stmt *st, void *row)
 {
+    store_dataset *out = row;
     copy_column(out->project, sizeof out->project, st, 0);
     copy_column(out->type, sizeof out->type, st, 1);
     copy_column(out->status, sizeof out->status, st, 2);
@@ -480,18 +507,11 @@ static vgl_status dataset_rows(sqlite_store *s, const char *project, store_datas
     vgl_status status = prepare(s, &st, err, sql, 1, project);
     if (status != VGL_OK)
         return status;
-    store_dataset *rows = calloc(2, sizeof *rows); /* at most train and test */
-    size_t n = 0;
-    while (rows && n < 2 && sqlite3_step(st) == SQLITE_ROW)
-        dataset_from_row(st, &rows[n++]);
-    if (!rows)
-        status = vgl_error_set(err, VGL_ENOMEM, "out of memory listing datasets");
-    sqlite3_finalize(st);
-    if (status != VGL_OK)
-        return status;
+    static const row_kind datasets = {sizeof(store_dataset), dataset_from_row, NULL, "datasets"};
+    void *rows = NULL;
+    status = collect_rows(s, st, &datasets, 2 /* train and test */, &rows, count, err);
     *out = rows;
-    *count = n;
-    return VGL_OK;
+    return status;
 }
 
 static vgl_status sqlite_dataset_list(metadata_store *store, const char *project,
@@ -957,8 +977,9 @@ static const char MODEL_COLUMNS[] =
     " evaluation_manifest_key, evaluation_result_key, evaluation_end, min_units, max_units,"
     " model_file FROM models ";
 
-static void model_from_row(sqlite3_stmt *st, store_model *m)
+static void model_from_row(sqlite3_stmt *st, void *row)
 {
+    store_model *m = row;
     copy_column(m->project, sizeof m->project, st, 0);
     m->version = sqlite3_column_int(st, 1);
     copy_column(m->status, sizeof m->status, st, 2);
@@ -1082,23 +1103,11 @@ static vgl_status model_rows(sqlite_store *s, const char *project, int after_ver
         return status;
     sqlite3_bind_int(st, 2, after_version);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
-    store_model *rows = calloc(limit ? limit : 1, sizeof *rows);
-    size_t n = 0;
-    int rc = SQLITE_DONE;
-    while (rows && n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        model_from_row(st, &rows[n++]);
-    if (!rows)
-        status = vgl_error_set(err, VGL_ENOMEM, "out of memory listing models");
-    else if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        status = db_error(s, err, "list models");
-    sqlite3_finalize(st);
-    if (status != VGL_OK) {
-        free(rows);
-        return status;
-    }
+    static const row_kind models = {sizeof(store_model), model_from_row, NULL, "models"};
+    void *rows = NULL;
+    status = collect_rows(s, st, &models, limit, &rows, count, err);
     *out = rows;
-    *count = n;
-    return VGL_OK;
+    return status;
 }
 
 static vgl_status sqlite_model_list(metadata_store *store, const char *project, int after_version,
@@ -1228,8 +1237,14 @@ static const char PACKAGING_COLUMNS[] =
     " component_version, component_version_arn, status, status_message, created, updated"
     " FROM packaging_jobs ";
 
-static void packaging_job_from_row(sqlite3_stmt *st, store_packaging_job *j)
+static void packaging_rows_free(void *rows, size_t n)
 {
+    store_packaging_jobs_free(rows, n);
+}
+
+static void packaging_job_from_row(sqlite3_stmt *st, void *row)
+{
+    store_packaging_job *j = row;
     j->id = sqlite3_column_int64(st, 0);
     copy_column(j->project, sizeof j->project, st, 1);
     copy_column(j->name, sizeof j->name, st, 2);
@@ -1361,23 +1376,12 @@ static vgl_status packaging_rows(sqlite_store *s, const char *project, int64_t a
         return status;
     sqlite3_bind_int64(st, 2, after_id);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
-    store_packaging_job *rows = calloc(limit ? limit : 1, sizeof *rows);
-    size_t n = 0;
-    int rc = SQLITE_DONE;
-    while (rows && n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        packaging_job_from_row(st, &rows[n++]);
-    if (!rows)
-        status = vgl_error_set(err, VGL_ENOMEM, "out of memory listing packaging jobs");
-    else if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        status = db_error(s, err, "list packaging jobs");
-    sqlite3_finalize(st);
-    if (status != VGL_OK) {
-        store_packaging_jobs_free(rows, n);
-        return status;
-    }
+    static const row_kind jobs = {sizeof(store_packaging_job), packaging_job_from_row,
+                                  packaging_rows_free, "packaging jobs"};
+    void *rows = NULL;
+    status = collect_rows(s, st, &jobs, limit, &rows, count, err);
     *out = rows;
-    *count = n;
-    return VGL_OK;
+    return status;
 }
 
 static vgl_status sqlite_packaging_job_list(metadata_store *store, const char *project,
