@@ -113,6 +113,29 @@ import_dataset() {
     [ "$status" = CREATE_COMPLETE ] || fail "dataset $1/$2: the import ended $status"
 }
 
+# DetectAnomalies of every cookies test image on model PROJECT VERSION:
+# prints how many were decided right and how many were sent ("21 22"); the
+# right answer is in each file's name.  Fails (1) when a call fails.
+detect_test_images() {
+    local right=0 total=0 image name got expected
+    for image in "$COOKIES"/test-images/*.jpg; do
+        name=$(basename "$image")
+        got=$(lfv detect-anomalies --project-name "$1" --model-version "$2" \
+            --body "$image" --content-type image/jpeg \
+            --query DetectAnomalyResult.IsAnomalous --output text) ||
+            { echo "  DetectAnomalies failed on $name" >&2; return 1; }
+        expected=False
+        [[ "$name" == *anomaly* ]] && expected=True
+        total=$((total + 1))
+        if [ "$got" = "$expected" ]; then
+            right=$((right + 1))
+        else
+            echo "  wrong: $name -> $got" >&2
+        fi
+    done
+    echo "$right $total"
+}
+
 pyv() {
     VIGIL_ENDPOINT="$VIGIL_ENDPOINT" /usr/bin/python3 "$@"
 }

@@ -206,21 +206,12 @@ pass "model files are encrypted (no VIGILMF anywhere in them); no training copy 
 # ---------------------------------------------------------------- hosting from the encrypted file
 lfv start-model --project-name cookies --model-version 1 --min-inference-units 1 >/dev/null
 [ "$(wait_hosting cookies 1)" = HOSTED ] || fail "cookies/1 is $(model_status cookies 1), not HOSTED"
-wrong=0
-total=0
-for image in "$COOKIES"/test-images/*.jpg; do
-    name=$(basename "$image")
-    got=$(lfv detect-anomalies --project-name cookies --model-version 1 \
-        --body "$image" --content-type image/jpeg \
-        --query DetectAnomalyResult.IsAnomalous --output text)
-    expected=False
-    [[ "$name" == *anomaly* ]] && expected=True
-    total=$((total + 1))
-    [ "$got" = "$expected" ] || { wrong=$((wrong + 1)); echo "  wrong: $name -> $got"; }
-done
+decided=$(detect_test_images cookies 1) || fail "DetectAnomalies failed"
+read -r right total <<<"$decided"
+wrong=$((total - right))
 [ "$wrong" -le 1 ] || fail "$wrong of $total test images decided wrongly"
 lfv stop-model --project-name cookies --model-version 1 >/dev/null
-pass "cookies/1 hosted from its encrypted file: $((total - wrong)) of $total test images right"
+pass "cookies/1 hosted from its encrypted file: $right of $total test images right"
 
 # ---------------------------------------------------------------- a disabled key, a tampered file
 vkms disable "$KEY_ARN" >/dev/null

@@ -104,20 +104,11 @@ done
 [ "$(model_status 1)" = HOSTED ] || fail "model 1 is $(model_status 1), not HOSTED"
 pass "StartModel: STARTING_HOSTING, then HOSTED"
 
-wrong=0
-total=0
-for image in "$COOKIES"/test-images/*.jpg; do
-    name=$(basename "$image")
-    got=$(lfv detect-anomalies --project-name cookies --model-version 1 \
-        --body "$image" --content-type image/jpeg \
-        --query DetectAnomalyResult.IsAnomalous --output text)
-    expected=False
-    [[ "$name" == *anomaly* ]] && expected=True
-    total=$((total + 1))
-    [ "$got" = "$expected" ] || { wrong=$((wrong + 1)); echo "  wrong: $name -> $got"; }
-done
+decided=$(detect_test_images cookies 1) || fail "DetectAnomalies failed"
+read -r right total <<<"$decided"
+wrong=$((total - right))
 [ "$wrong" -le 1 ] || fail "$wrong of $total test images decided wrongly"
-pass "DetectAnomalies: $((total - wrong)) of $total test images right"
+pass "DetectAnomalies: $right of $total test images right"
 
 expect_error ValidationException lfv detect-anomalies --project-name cookies --model-version 1 \
     --body "$COOKIES/test-images/test-normal-1.jpg" --content-type image/gif
