@@ -79,7 +79,8 @@ VGL_HOT static size_t candidates(const float *bounds, size_t size, float limit, 
     const v8 l = {limit, limit, limit, limit, limit, limit, limit, limit};
     for (; j + 16 <= size; j += 16) {
         /* comparisons give all-ones lanes where true */
-        v4u64 any = (v4u64)((*(const v8u *)(bounds + j) <= l) | (*(const v8u *)(bounds + j + 8) <= l));
+        v4u64 any =
+            (v4u64)((*(const v8u *)(bounds + j) <= l) | (*(const v8u *)(bounds + j + 8) <= l));
         if (!(any[0] | any[1] | any[2] | any[3]))
             continue;
         for (size_t k = j; k < j + 16; k++)

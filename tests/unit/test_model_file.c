@@ -501,8 +501,8 @@ static void add_with_value(vgl_modelfile_writer *w, const vgl_modelfile *src, co
     assert_non_null(data);
     memcpy(data, t->data, t->nbytes);
     data[t->nbytes / sizeof(float) / 2] = value;
-    assert_int_equal(vgl_modelfile_add_tensor(w, name, VGL_DTYPE_F32, t->ndim, t->shape, data, NULL),
-                     VGL_OK);
+    assert_int_equal(
+        vgl_modelfile_add_tensor(w, name, VGL_DTYPE_F32, t->ndim, t->shape, data, NULL), VGL_OK);
     free(data);
 }
 
