@@ -91,6 +91,9 @@ static json_t *metrics_json(const vgl_evaluation *e)
     set_metric(o, "Precision", e->precision, &ok);
     set_metric(o, "Recall", e->recall, &ok);
     set_metric(o, "F1Score", e->f1, &ok);
+    /* Vigil's addition (where the test images have masks): how well the
+     * pixel scores rank defect pixels above the others. */
+    set_metric(o, "PixelROCAUC", e->pixel_roc_auc, &ok);
     /* Only segmentation models have pixel classes. */
     if (e->n_classes > 0) {
         json_t *classes = json_array();

@@ -118,7 +118,7 @@ void cli_print_evaluation(const vgl_evaluation *e)
            format_metric(e->precision, a), format_metric(e->recall, b), format_metric(e->f1, c),
            format_metric(e->roc_auc, d), format_metric(e->average_precision, f));
     printf("  TP %d  FP %d  TN %d  FN %d\n", e->tp, e->fp, e->tn, e->fn);
-    if (e->n_classes == 0)
+    if (e->n_classes == 0 && !isfinite(e->pixel_roc_auc))
         return;
     printf("pixel level: ROC AUC %s\n", format_metric(e->pixel_roc_auc, a));
     for (int k = 0; k < e->n_classes; k++) {

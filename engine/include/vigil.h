@@ -306,7 +306,7 @@ typedef struct vgl_evaluation {
     size_t n_test_images;
     int tp, fp, tn, fn;
     double precision, recall, f1, roc_auc, average_precision;
-    double pixel_roc_auc; /* segmentation only, NAN otherwise */
+    double pixel_roc_auc; /* NAN unless the test images have masks */
     int n_classes;
     vgl_class_metrics classes[VGL_MAX_CLASSES];
 } vgl_evaluation;

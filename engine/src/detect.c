@@ -1,17 +1,13 @@
 /*
  * detect.c - DetectAnomalies on one image: features, nearest-neighbour
- * scores, the calibrated decision, and for segmentation models the pixel
- * classes and the AnomalyMask.
- *
- * As in Lookout for Vision, the image decision and the mask are computed
- * independently: the decision thresholds the image score, the mask
- * thresholds each pixel's score and names each anomalous pixel's class by
- * the nearest annotated patch feature.
+ * scores and the calibrated decision; segmentation models then paint the
+ * anomalous pixels of images they call anomalous (segment.c).
  */
 #include "anomaly_map.h"
 #include "error.h"
 #include "knn.h"
 #include "model.h"
+#include "segment.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -72,69 +68,6 @@ double vgl_model_image_score(const vgl_model *model, const float *grid)
     return log((double)top + 1e-6);
 }
 
-/* The class (1..n) of every grid cell: its nearest annotated patch's class. */
-static vgl_status cell_classes(const vgl_model *model, const float *features, int threads,
-                               uint8_t *classes, vgl_error *err)
-{
-    size_t cells = vgl_features_count(&model->features);
-    if (model->n_classes == 1 || model->class_bank.size == 0) {
-        memset(classes, 1, cells);
-        return VGL_OK;
-    }
-    float *dist2 = malloc(sizeof(float) * cells);
-    int32_t *nearest = malloc(sizeof(int32_t) * cells);
-    vgl_status status = VGL_OK;
-    if (!dist2 || !nearest ||
-        vgl_knn_nearest(&model->class_bank, features, cells, NULL, threads, dist2, nearest))
-        status = vgl_error_set(err, VGL_ENOMEM, "out of memory classifying pixels");
-    for (size_t i = 0; !status && i < cells; i++)
-        classes[i] = (uint8_t)model->class_labels[nearest[i]];
-    free(dist2);
-    free(nearest);
-    return status;
-}
-
-static vgl_status segment(const vgl_model *model, const float *features, const float *grid,
-                          int threads, vgl_detection *out, vgl_error *err)
-{
-    int w = out->width, h = out->height;
-    const vgl_features *f = &model->features;
-    size_t pixels = (size_t)w * h;
-    out->score_map = malloc(sizeof(float) * pixels);
-    out->class_map = malloc(pixels);
-    out->class_fraction = calloc((size_t)model->n_classes + 1, sizeof(double));
-    uint8_t *classes = malloc(vgl_features_count(f));
-    vgl_status status = VGL_OK;
-    if (!out->score_map || !out->class_map || !out->class_fraction || !classes ||
-        vgl_anomaly_map_upsample(grid, f->grid_height, f->grid_width, out->score_map, h, w))
-        status = vgl_error_set(err, VGL_ENOMEM, "out of memory segmenting");
-    if (!status)
-        status = cell_classes(model, features, threads, classes, err);
-    int *cell_x = status ? NULL : malloc(sizeof(int) * (size_t)w);
-    if (!status && !cell_x)
-        status = vgl_error_set(err, VGL_ENOMEM, "out of memory segmenting");
-    if (!status) {
-        for (int x = 0; x < w; x++)
-            cell_x[x] = x * f->grid_width / w;
-        size_t counts[VGL_MAX_CLASSES + 1] = {0};
-        for (int y = 0; y < h; y++) {
-            const uint8_t *cell_row = classes + (size_t)(y * f->grid_height / h) * f->grid_width;
-            const float *scores = out->score_map + (size_t)y * w;
-            uint8_t *row = out->class_map + (size_t)y * w;
-            for (int x = 0; x < w; x++) {
-                uint8_t c = scores[x] > model->pixel_threshold ? cell_row[cell_x[x]] : 0;
-                row[x] = c;
-                counts[c]++;
-            }
-        }
-        for (int c = 0; c <= model->n_classes; c++)
-            out->class_fraction[c] = (double)counts[c] / (double)pixels;
-    }
-    free(cell_x);
-    free(classes);
-    return status;
-}
-
 vgl_status vgl_model_detect_full(const vgl_model *model, const vgl_image *image, int threads,
                                  int want_score_map, vgl_detection *out, vgl_error *err)
 {
@@ -164,7 +97,9 @@ vgl_status vgl_model_detect_full(const vgl_model *model, const vgl_image *image,
         out->is_anomalous = out->score > model->calibration.threshold;
         out->confidence = out->is_anomalous ? p : 1 - p;
         if (model->n_classes > 0)
-            status = segment(model, features, grid, threads, out, err);
+            status = vgl_segment(model, features, grid, threads, out, err);
+        if (!status && want_score_map)
+            status = vgl_detection_score_map(model, grid, out, err);
     }
     if (!status && !want_score_map) {
         free(out->score_map);
@@ -191,46 +126,4 @@ void vgl_detection_free(vgl_detection *detection)
     free(detection->class_fraction);
     free(detection->score_map);
     memset(detection, 0, sizeof *detection);
-}
-
-vgl_status vgl_detection_paint_mask(const vgl_model *model, const vgl_detection *detection,
-                                    uint8_t *rgb, size_t size, vgl_error *err)
-{
-    if (!detection->class_map)
-        return vgl_error_set(err, VGL_EINVAL, "a classification model produces no mask");
-    size_t pixels = (size_t)detection->width * detection->height;
-    if (!rgb || size < pixels * 3)
-        return vgl_error_set(err, VGL_EINVAL, "a %dx%d mask needs %zu bytes, not %zu",
-                             detection->width, detection->height, pixels * 3, size);
-    uint8_t palette[VGL_MAX_CLASSES + 1][3];
-    memset(palette[0], 0xff, 3); /* background is white, as the service answered */
-    for (int c = 0; c < model->n_classes; c++)
-        memcpy(palette[c + 1], model->classes[c].color, 3);
-    for (size_t p = 0; p < pixels; p++)
-        memcpy(rgb + 3 * p, palette[detection->class_map[p]], 3);
-    return VGL_OK;
-}
-
-vgl_status vgl_detection_mask_rgb(const vgl_model *model, const vgl_detection *detection,
-                                  vgl_image *mask, vgl_error *err)
-{
-    if (!detection->class_map)
-        return vgl_error_set(err, VGL_EINVAL, "a classification model produces no mask");
-    vgl_status status = vgl_image_alloc(detection->width, detection->height, mask, err);
-    if (!status)
-        status = vgl_detection_paint_mask(model, detection, mask->pixels,
-                                          (size_t)mask->width * mask->height * 3, err);
-    return status;
-}
-
-vgl_status vgl_detection_mask_png(const vgl_model *model, const vgl_detection *detection,
-                                  uint8_t **png, size_t *png_size, vgl_error *err)
-{
-    vgl_image mask;
-    vgl_status status = vgl_detection_mask_rgb(model, detection, &mask, err);
-    if (status)
-        return status;
-    status = vgl_png_encode_rgb(&mask, png, png_size, err);
-    vgl_image_free(&mask);
-    return status;
 }

@@ -32,8 +32,19 @@ typedef struct collected {
     double *scores;
     vgl_pixel_metrics pixels;
     vgl_pixel_auc *pixel_auc;
-    uint8_t *background; /* an all-background truth map for images without a mask */
+    uint8_t *background; /* an all-background truth map for normal images without a mask */
+    int any_masks;       /* the test images have masks: measure pixels */
 } collected;
+
+/* The truth of an image's pixels: its mask, all background for a normal
+ * image, or NULL (unknown) for an anomalous one without a mask. */
+static const uint8_t *pixel_truth(const collected *c, const vgl_sample *sample,
+                                  const uint8_t *mask)
+{
+    if (mask)
+        return mask;
+    return sample->label == VGL_LABEL_NORMAL ? c->background : NULL;
+}
 
 static vgl_status evaluate_one(const vgl_model *model, const vgl_dataset *dataset, size_t index,
                                size_t k, int threads, vgl_test_callback on_test, void *context,
@@ -44,17 +55,19 @@ static vgl_status evaluate_one(const vgl_model *model, const vgl_dataset *datase
     uint8_t *mask = NULL;
     int segmentation = vgl_model_is_segmentation(model);
     vgl_status status = dataset->load(dataset->context, index, &image,
-                                      segmentation && sample->has_mask ? &mask : NULL, err);
+                                      sample->has_mask ? &mask : NULL, err);
     if (status)
         return status;
-    if (mask && (status = vgl_mask_check(mask, (size_t)image.width * image.height,
-                                         model->n_classes, sample->name, err))) {
+    if (mask && segmentation &&
+        (status = vgl_mask_check(mask, (size_t)image.width * image.height, model->n_classes,
+                                 sample->name, err))) {
         free(mask);
         vgl_image_free(&image);
         return status;
     }
     vgl_detection detection;
-    status = vgl_model_detect_full(model, &image, threads, segmentation, &detection, err);
+    status = vgl_model_detect_full(model, &image, threads, segmentation || c->any_masks,
+                                   &detection, err);
     if (status && err) {
         char cause[sizeof err->message];
         memcpy(cause, err->message, sizeof cause);
@@ -63,13 +76,12 @@ static vgl_status evaluate_one(const vgl_model *model, const vgl_dataset *datase
         c->truth[k] = sample->label == VGL_LABEL_ANOMALY;
         c->predicted[k] = (uint8_t)detection.is_anomalous;
         c->scores[k] = detection.score;
-        if (segmentation) {
-            size_t pixels = (size_t)image.width * image.height;
-            const uint8_t *truth = mask ? mask : c->background;
+        const uint8_t *truth = pixel_truth(c, sample, mask);
+        size_t pixels = (size_t)image.width * image.height;
+        if (truth && segmentation)
             status = vgl_pixel_metrics_add(&c->pixels, truth, detection.class_map, pixels, err);
-            if (!status)
-                status = vgl_pixel_auc_add(c->pixel_auc, detection.score_map, truth, pixels, err);
-        }
+        if (!status && truth && (segmentation || c->any_masks))
+            status = vgl_pixel_auc_add(c->pixel_auc, detection.score_map, truth, pixels, err);
         if (!status && on_test)
             on_test(context, sample, &detection, mask);
         vgl_detection_free(&detection);
@@ -90,11 +102,8 @@ static void fill_evaluation(const vgl_model *model, const collected *c,
     out->f1 = image->f1;
     out->roc_auc = image->roc_auc;
     out->average_precision = image->average_precision;
-    out->pixel_roc_auc = NAN;
+    out->pixel_roc_auc = c->pixel_auc ? vgl_pixel_auc_value(c->pixel_auc, NULL) : NAN;
     out->n_classes = model->n_classes;
-    if (!model->n_classes)
-        return;
-    out->pixel_roc_auc = vgl_pixel_auc_value(c->pixel_auc, NULL);
     for (int k = 1; k <= model->n_classes; k++) {
         vgl_pixel_class_metrics m = vgl_pixel_metrics_class(&c->pixels, k);
         vgl_class_metrics *dst = &out->classes[k - 1];
@@ -107,22 +116,28 @@ static void fill_evaluation(const vgl_model *model, const collected *c,
     }
 }
 
-static vgl_status prepare(const vgl_model *model, size_t n, collected *c, vgl_error *err)
+static vgl_status prepare(const vgl_model *model, const vgl_dataset *dataset,
+                          const size_t *indices, size_t n, collected *c, vgl_error *err)
 {
     c->truth = calloc(n, 1);
     c->predicted = calloc(n, 1);
     c->scores = calloc(n, sizeof *c->scores);
     if (!c->truth || !c->predicted || !c->scores)
         return vgl_error_set(err, VGL_ENOMEM, "out of memory evaluating");
-    if (!model->n_classes)
+    for (size_t k = 0; k < n; k++)
+        c->any_masks |= dataset->samples[indices ? indices[k] : k].has_mask;
+    if (!model->n_classes && !c->any_masks)
         return VGL_OK;
     c->background = calloc((size_t)model->image_width * model->image_height, 1);
     if (!c->background)
         return vgl_error_set(err, VGL_ENOMEM, "out of memory evaluating");
-    vgl_status status = vgl_pixel_metrics_init(&c->pixels, model->n_classes, err);
+    vgl_status status = model->n_classes ? vgl_pixel_metrics_init(&c->pixels, model->n_classes, err)
+                                         : VGL_OK;
     if (!status) {
-        double hi = model->pixel_score_max > 0 ? 2.0 * model->pixel_score_max : 1.0;
-        status = vgl_pixel_auc_create(0.0, hi, VGL_PIXEL_AUC_BINS, &c->pixel_auc, err);
+        /* the scale of pixel scores; an older model without it: e^threshold */
+        double top = model->pixel_score_max > 0 ? model->pixel_score_max
+                                                : exp(model->calibration.threshold);
+        status = vgl_pixel_auc_create(0.0, 2.0 * top, VGL_PIXEL_AUC_BINS, &c->pixel_auc, err);
     }
     return status;
 }
@@ -138,7 +153,7 @@ vgl_status vgl_evaluate_samples(const vgl_model *model, const vgl_dataset *datas
     memset(evaluation, 0, sizeof *evaluation);
     evaluation->n_training_images = training_images;
     collected c = {0};
-    vgl_status status = prepare(model, n, &c, err);
+    vgl_status status = prepare(model, dataset, indices, n, &c, err);
     for (size_t k = 0; k < n && !status; k++) {
         size_t index = indices ? indices[k] : k;
         status = evaluate_one(model, dataset, index, k, threads, on_test, test_context, &c, err);

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define VIGIL_ENGINE_VERSION "0.1.0"
+#define VIGIL_ENGINE_VERSION "0.2.0"
 
 void vgl_model_free(vgl_model *model)
 {
@@ -126,7 +126,6 @@ static vgl_status store_classes(const vgl_model *model, vgl_modelfile_writer *w,
         return VGL_OK;
     int64_t rows[2] = {(int64_t)model->class_bank.size, model->features.dim};
     TRY(vgl_modelfile_set_float(w, "model.pixel_threshold", model->pixel_threshold, err));
-    TRY(vgl_modelfile_set_float(w, "model.pixel_score_max", model->pixel_score_max, err));
     if (model->class_bank.size == 0)
         return VGL_OK;
     TRY(vgl_modelfile_add_tensor(w, "class_bank", VGL_DTYPE_F32, 2, rows, model->class_bank.rows,
@@ -151,6 +150,7 @@ static vgl_status store_model(const vgl_model *model, vgl_modelfile_writer *w, v
     TRY(vgl_modelfile_set_int(w, "model.training_images", (int64_t)model->n_training_images, err));
     TRY(vgl_modelfile_set_float(w, "model.threshold", model->calibration.threshold, err));
     TRY(vgl_modelfile_set_float(w, "model.calibration_slope", model->calibration.slope, err));
+    TRY(vgl_modelfile_set_float(w, "model.pixel_score_max", model->pixel_score_max, err));
     TRY(vgl_modelfile_add_tensor(w, "memory_bank", VGL_DTYPE_F32, 2, rows, model->bank.rows, err));
     TRY(vgl_modelfile_set_string(w, "model.patch_score", patch_score_names[model->patch_score],
                                  err));
@@ -233,14 +233,20 @@ static vgl_status load_classes(vgl_model *model, vgl_error *err)
         for (int k = 0; k < 3; k++)
             model->classes[c].color[k] = (uint8_t)color[k];
     }
+    /* every model has the scale of its pixel scores; the classification
+     * models of engine 0.1.0 did not store it (evaluation then uses e^threshold) */
+    double score_max = 0;
+    int has_max = !vgl_modelfile_get_float(file, "model.pixel_score_max", &score_max);
+    if (has_max && !isfinite(score_max))
+        return vgl_error_set(err, VGL_EFORMAT, "model file has a bad pixel score scale");
+    model->pixel_score_max = (float)score_max;
     if (model->n_classes == 0)
         return VGL_OK;
-    double threshold = 0, score_max = 0;
+    double threshold = 0;
     if (vgl_modelfile_get_float(file, "model.pixel_threshold", &threshold) || !isfinite(threshold) ||
-        vgl_modelfile_get_float(file, "model.pixel_score_max", &score_max) || !isfinite(score_max))
+        !has_max)
         return vgl_error_set(err, VGL_EFORMAT, "model file lacks its pixel threshold");
     model->pixel_threshold = (float)threshold;
-    model->pixel_score_max = (float)score_max;
     const vgl_tensor_info *bank = vgl_modelfile_find_tensor(file, "class_bank");
     if (!bank)
         return VGL_OK;

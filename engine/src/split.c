@@ -4,7 +4,6 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
 #define TEST_FRACTION 0.2
 #define TEST_FLOOR 10
@@ -13,22 +12,6 @@ typedef struct keyed {
     uint64_t hash;
     size_t index;
 } keyed;
-
-static uint64_t fnv1a(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
-/* The part of a name after its last '/': where a dataset is stored (bucket,
- * prefix, folder) must not change its split. */
-static const char *file_name(const char *name)
-{
-    const char *slash = strrchr(name, '/');
-    return slash ? slash + 1 : name;
-}
 
 static int by_hash(const void *a, const void *b)
 {
@@ -47,7 +30,7 @@ static size_t test_count(size_t count)
     return want > count / 2 ? count / 2 : want;
 }
 
-int vgl_split(const char *const *names, const int *stratum, size_t n, int n_strata, int *is_test)
+int vgl_split(const uint64_t *keys, const int *stratum, size_t n, int n_strata, int *is_test)
 {
     if (n_strata < 1)
         return -1;
@@ -63,7 +46,7 @@ int vgl_split(const char *const *names, const int *stratum, size_t n, int n_stra
         is_test[i] = 0;
         if (stratum[i] >= 0 && stratum[i] < n_strata)
             sizes[stratum[i]]++, anomalies += stratum[i] > 0;
-        order[i] = (keyed){fnv1a(file_name(names[i])), i};
+        order[i] = (keyed){keys[i], i};
     }
     quota[0] = test_count(sizes[0]);
     /* anomalies: the total quota shared among classes in proportion, one

@@ -8,18 +8,20 @@
  * 10 normal and 10 anomalous images, as Lookout for Vision's minimum test
  * dataset required (and never more than half of either, nor of any
  * anomaly class, so that every class keeps training examples).  Within a
- * stratum the order is a hash of the image file names (the part after the
- * last '/'), so the split depends on nothing but the file names: it survives
- * reordering the manifest and moving the images to another bucket or folder.
+ * stratum the images are taken in the order of a key the caller gives (the
+ * training uses a hash of each image's content), so the split depends on
+ * nothing else: it survives reordering the manifest, renaming the images and
+ * moving them to another bucket or folder.
  */
 #ifndef VGL_SPLIT_H
 #define VGL_SPLIT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
-/* names[i], stratum[i] (0 = normal, 1.. = anomaly groups; -1 = unused),
+/* keys[i], stratum[i] (0 = normal, 1.. = anomaly groups; -1 = unused),
  * n_strata >= 1.  Sets is_test[i] to 0 or 1.  Returns 0, or -1 when out of
  * memory or for no strata. */
-int vgl_split(const char *const *names, const int *stratum, size_t n, int n_strata, int *is_test);
+int vgl_split(const uint64_t *keys, const int *stratum, size_t n, int n_strata, int *is_test);
 
 #endif

@@ -1,14 +1,13 @@
 /*
- * test_calibration.c - the decision threshold and the Platt confidence:
- * with perfectly separated validation scores the threshold lies strictly in
- * the gap, at the point as many standard deviations from each class's mean
- * (checked by hand), p = 1/2 exactly there, p rises with z and every
- * validation image falls on its own side; with overlapping scores the
- * threshold reaches the best F1 of a brute-force search over all cuts and
- * never sits on a score (so tied images are never split); the slope is
- * finite, positive and maximises Platt's likelihood; with only normal
- * scores the threshold is above their maximum and mean + 3 sd (values by
- * hand); only anomalies or fewer than 2 images are refused.
+ * test_calibration.c - the decision threshold and the Platt confidence.
+ * From normal scores alone the threshold is the 99% quantile of a Gumbel law
+ * fitted by median and interquartile range (values by hand), an outlier
+ * barely moves it, and on many Gumbel samples about 1% lie above it; with
+ * labelled anomalies it never rises above that quantile, stays there when
+ * the anomalies lie far above, and moves below a cluster of anomalies that
+ * the quantile would miss; p = 1/2 exactly at the threshold and rises with
+ * z; the slope is finite, positive and (with anomalies) maximises Platt's
+ * likelihood; only anomalies or fewer than 2 images are refused.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -55,25 +54,25 @@ static double gaussian(uint64_t *state)
     return sqrt(-2 * log(u + 1e-300)) * cos(2 * M_PI * v);
 }
 
-/* F1 of calling anomalous every image with z > t. */
-static double f1_at(const double *z, const int *anomaly, size_t n, double t)
+
+/* A standard Gumbel sample: -ln(-ln u). */
+static double gumbel_draw(uint64_t *state)
 {
-    size_t tp = 0, fp = 0, fn = 0;
-    for (size_t i = 0; i < n; i++) {
-        int called = z[i] > t;
-        tp += called && anomaly[i], fp += called && !anomaly[i], fn += !called && anomaly[i];
-    }
-    return tp ? 2.0 * tp / (2.0 * tp + fp + fn) : 0.0;
+    return -log(-log(uniform(state) * (1 - 2e-12) + 1e-12));
 }
 
-/* Brute force: the best F1 over every achievable decision, i.e. a cut just
- * below each distinct score (plus "nothing anomalous"). */
-static double best_f1_brute_force(const double *z, const int *anomaly, size_t n)
+/* The threshold of the normal scores alone (z[i] with a[i] == 0). */
+static double normal_only_threshold(const double *z, const int *a, size_t n)
 {
-    double best = f1_at(z, anomaly, n, INFINITY);
+    double *normal = malloc(sizeof *normal * n);
+    int *zeros = calloc(n, sizeof *zeros);
+    size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        best = fmax(best, f1_at(z, anomaly, n, nextafter(z[i], -INFINITY)));
-    return best;
+        if (!a[i])
+            normal[k++] = z[i];
+    double t = fit_ok(normal, zeros, k).threshold;
+    free(normal), free(zeros);
+    return t;
 }
 
 /* Platt's log-likelihood of the smoothed targets under slope a. */
@@ -106,185 +105,70 @@ static void assert_slope_maximises_likelihood(const double *z, const int *anomal
     }
 }
 
-/* ------------------------------------------------------ separated scores */
-
-static const double separated_z[] = {-1.2, 0.6, -0.8, 1.5, -1.0, -0.5, 0.9, -0.9, 2.0, -1.1};
-static const int separated_a[] = {0, 1, 0, 1, 0, 0, 1, 0, 1, 0};
-#define SEPARATED_N (sizeof separated_z / sizeof separated_z[0])
-
-static void test_separated_threshold_in_gap(void **state)
-{
-    (void)state;
-    vgl_calibration c = fit_ok(separated_z, separated_a, SEPARATED_N);
-    /* max normal -0.5, min anomaly 0.6 */
-    if (!(c.threshold > -0.5 && c.threshold < 0.6))
-        fail_msg("threshold %g is not strictly inside (-0.5, 0.6)", c.threshold);
-    assert_near(f1_at(separated_z, separated_a, SEPARATED_N, c.threshold), 1.0, 1e-15);
-}
-
-static void test_probability_half_at_threshold_and_increasing(void **state)
-{
-    (void)state;
-    vgl_calibration c = fit_ok(separated_z, separated_a, SEPARATED_N);
-    /* exactly 1/2: exp(0) = 1, so decisions and confidences agree */
-    assert_true(vgl_calibration_probability(&c, c.threshold) == 0.5);
-    double previous = -1;
-    for (int k = -40; k <= 40; k++) {
-        double z = c.threshold + 0.1 * k;
-        double p = vgl_calibration_probability(&c, z);
-        assert_true(p >= 0 && p <= 1);
-        if (!(p >= previous))
-            fail_msg("p(%g) = %g below p at a smaller z (%g)", z, p, previous);
-        previous = p;
-    }
-    assert_true(vgl_calibration_probability(&c, c.threshold + 0.1) >
-                vgl_calibration_probability(&c, c.threshold - 0.1));
-}
-
-static void test_validation_images_on_their_side(void **state)
-{
-    (void)state;
-    vgl_calibration c = fit_ok(separated_z, separated_a, SEPARATED_N);
-    for (size_t i = 0; i < SEPARATED_N; i++) {
-        double p = vgl_calibration_probability(&c, separated_z[i]);
-        /* the confidence of the right decision is p for anomalies, 1 - p for normals */
-        double confidence = separated_a[i] ? p : 1 - p;
-        if (!(confidence > 0.5))
-            fail_msg("image %zu (z %g, anomaly %d): confidence %g", i, separated_z[i],
-                     separated_a[i], confidence);
-    }
-    assert_slope_maximises_likelihood(separated_z, separated_a, SEPARATED_N, &c);
-}
-
-/*
- * Normals {0, 1, 2}: mean 1, sd 1.  Anomalies {4, 6, 8}: mean 6, sd 2.
- * The point as many sds from both means: (t - 1) / 1 = (6 - t) / 2, so
- * t = 8/3 (= (1*2 + 6*1) / 3), 5/3 sd from each.  The gap is (2, 4) and its
- * inner tenth-margins (2.2, 3.8) contain 8/3, so no clamping.
- */
-static void test_threshold_by_class_spread_by_hand(void **state)
-{
-    (void)state;
-    const double z[] = {4, 0, 8, 1, 6, 2};
-    const int a[] = {1, 0, 1, 0, 1, 0};
-    vgl_calibration c = fit_ok(z, a, 6);
-    assert_near(c.threshold, 8.0 / 3.0, 1e-12);
-}
-
-/*
- * When the class-spread point falls outside the gap it is kept a tenth of
- * the gap inside it.  Normals {0, 10}: mean 5, sd 7.07; anomalies {10.5, 11}:
- * mean 10.75, sd 0.354.  The spread point is (5 * 0.354 + 10.75 * 7.07) /
- * 7.42 = 10.48, beyond the gap (10, 10.5) minus its margin 0.05: 10.45.
- */
-static void test_threshold_kept_off_gap_edges(void **state)
-{
-    (void)state;
-    const double z[] = {0, 10, 10.5, 11};
-    const int a[] = {0, 0, 1, 1};
-    vgl_calibration c = fit_ok(z, a, 4);
-    assert_near(c.threshold, 10.45, 1e-12);
-}
-
-/* ------------------------------------------------------ overlapping scores */
-
-/*
- * z: 0 (N), 1 (N), 1 (A), 2 (A).  Cuts between distinct scores:
- *   below 1: {1N, 1A, 2A} anomalous: TP 2, FP 1, FN 0: F1 = 4/5
- *   below 2: {2A}:                   TP 1, FP 0, FN 1: F1 = 2/3
- *   below 0: everything:             TP 2, FP 2:       F1 = 2/3
- * A cut between the two equal scores would give F1 = 1 but is no cut at all.
- */
-static void test_equal_scores_never_split_by_hand(void **state)
-{
-    (void)state;
-    const double z[] = {1, 0, 2, 1};
-    const int a[] = {0, 0, 1, 1};
-    vgl_calibration c = fit_ok(z, a, 4);
-    if (!(c.threshold > 0 && c.threshold < 1))
-        fail_msg("threshold %g is not inside (0, 1)", c.threshold);
-}
-
-/* Scores rounded to a coarse grid, so many normal and anomalous images tie. */
-static size_t overlapping_scores(uint64_t seed, double *z, int *a, size_t n, double step)
-{
-    uint64_t s = seed;
-    for (size_t i = 0; i < n; i++) {
-        a[i] = uniform(&s) < 0.35;
-        z[i] = gaussian(&s) + (a[i] ? 1.3 : 0.0);
-        if (step > 0)
-            z[i] = round(z[i] / step) * step;
-    }
-    a[0] = 0, a[1] = 1; /* both classes present */
-    return n;
-}
-
-static void check_overlapping(uint64_t seed, size_t n, double step)
-{
-    double z[200] = {0}; /* filled up to n; zeroed for the compiler, which cannot see that */
-    int a[200] = {0};
-    overlapping_scores(seed, z, a, n, step);
-    vgl_calibration c = fit_ok(z, a, n);
-    double best = best_f1_brute_force(z, a, n);
-    double got = f1_at(z, a, n, c.threshold);
-    if (fabs(got - best) > 1e-12)
-        fail_msg("seed %llu n %zu: threshold %g gives F1 %.12g, the best cut %.12g",
-                 (unsigned long long)seed, n, c.threshold, got, best);
-    /* the threshold sits on no score: '>' and '>=' decide alike, ties go together */
-    for (size_t i = 0; i < n; i++)
-        if (z[i] == c.threshold)
-            fail_msg("seed %llu: threshold %g equals a validation score", (unsigned long long)seed,
-                     c.threshold);
-    assert_true(vgl_calibration_probability(&c, c.threshold) == 0.5);
-    assert_slope_maximises_likelihood(z, a, n, &c);
-}
-
-static void test_overlapping_threshold_maximises_f1(void **state)
-{
-    (void)state;
-    for (uint64_t seed = 1; seed <= 40; seed++)
-        check_overlapping(seed, 20 + (size_t)(seed * 37 % 180), 0);
-}
-
-static void test_overlapping_with_ties_maximises_f1(void **state)
-{
-    (void)state;
-    for (uint64_t seed = 100; seed < 140; seed++)
-        check_overlapping(seed, 10 + (size_t)(seed * 53 % 190), 0.25 + 0.25 * (double)(seed % 3));
-}
-
 /* ------------------------------------------------------ only normal scores */
 
-/* {0, 1, 2, 3, 4}: mean 2, sd sqrt(10/4) = 1.5811; mean + 3 sd = 6.7434
- * beats max + sd = 5.5811. */
-static void test_only_normals_mean_plus_three_sd(void **state)
+/*
+ * 0, 1, ..., 10: median 5, quartiles 2.5 and 7.5.  Gumbel(mu, beta) has
+ * quartiles mu - beta ln ln 4 and mu - beta ln ln(4/3), so beta = 5 /
+ * (ln ln 4 - ln ln(4/3)) = 5 / 1.57254 = 3.17958, and median mu - beta ln ln 2,
+ * so mu = 5 + beta ln ln 2 = 5 - 0.36651 beta = 3.83464.  The 99% quantile:
+ * mu - beta ln(-ln 0.99) = mu + 4.60015 beta = 18.46120.  From 11 scores its
+ * distance from the median is widened by t(0.99, 10 dof) sqrt(1 + 1/11) /
+ * z(0.99) = 2.76377 * 1.04447 / 2.32635 = 1.24084: 5 + 13.46120 * 1.24084 =
+ * 21.70320.
+ */
+static void test_only_normals_by_hand(void **state)
 {
     (void)state;
-    const double z[] = {3, 0, 4, 1, 2};
-    const int a[] = {0, 0, 0, 0, 0};
-    vgl_calibration c = fit_ok(z, a, 5);
-    assert_near(c.threshold, 2 + 3 * sqrt(2.5), 1e-12);
-    assert_true(c.threshold > 4);
-    /* the slope puts the normals' mean at Platt's target 1 / (n + 2) */
-    assert_near(vgl_calibration_probability(&c, 2.0), 1.0 / 7.0, 1e-12);
+    const double z[] = {7, 0, 3, 10, 1, 9, 2, 8, 4, 6, 5};
+    const int a[11] = {0};
+    vgl_calibration c = fit_ok(z, a, 11);
+    double beta = 5 / (log(log(4.0)) - log(log(4.0 / 3.0)));
+    double mu = 5 + beta * log(log(2.0));
+    assert_near(beta, 3.17958, 1e-5);
+    assert_near(mu - beta * log(-log(0.99)), 18.46120, 1e-4);
+    assert_near(c.threshold, 21.70320, 2e-4);
+    /* the slope gives the median Platt's target for a normal image, 1 / (n + 2) */
+    assert_near(vgl_calibration_probability(&c, 5.0), 1.0 / 13.0, 1e-12);
 }
 
-/* Nine zeros and a 10: mean 1, sd sqrt((9 + 81) / 9) = sqrt(10); max + sd =
- * 13.162 beats mean + 3 sd = 10.487, so the threshold stays above the maximum. */
-static void test_only_normals_above_maximum(void **state)
+/* One wild score among thirty barely moves the threshold (a mean and a
+ * standard deviation, or a maximum, would follow it). */
+static void test_only_normals_outlier(void **state)
 {
     (void)state;
-    double z[10] = {0};
-    int a[10] = {0};
-    z[6] = 10;
-    vgl_calibration c = fit_ok(z, a, 10);
-    assert_near(c.threshold, 10 + sqrt(10), 1e-12);
-    assert_true(c.threshold >= 1 + 3 * sqrt(10));
-    for (size_t i = 0; i < 10; i++)
-        assert_true(vgl_calibration_probability(&c, z[i]) < 0.5);
+    uint64_t s = 7;
+    double z[31];
+    int a[31] = {0};
+    for (size_t i = 0; i < 30; i++)
+        z[i] = 2.5 + 0.1 * gaussian(&s);
+    double without = fit_ok(z, a, 30).threshold;
+    z[30] = 40;
+    double with = fit_ok(z, a, 31).threshold;
+    assert_true(with < 4);
+    assert_near(with, without, 0.05);
 }
 
-/* Identical scores have sd 0: the threshold must still lie above them and the slope stay finite. */
+/* On many draws of a Gumbel law, about VGL_FALSE_ALARM_RATE lie above. */
+static void test_only_normals_false_alarm_rate(void **state)
+{
+    (void)state;
+    enum { N = 20000 };
+    static double z[N];
+    static int a[N];
+    uint64_t s = 11;
+    for (size_t i = 0; i < N; i++)
+        z[i] = 3 + 0.2 * gumbel_draw(&s);
+    vgl_calibration c = fit_ok(z, a, N);
+    size_t above = 0;
+    for (size_t i = 0; i < N; i++)
+        above += z[i] > c.threshold;
+    double rate = (double)above / N;
+    if (!(rate > 0.007 && rate < 0.013))
+        fail_msg("%.4f of the normal scores lie above the threshold", rate);
+}
+
+/* Identical scores have no spread: the threshold must still lie above them and the slope stay finite. */
 static void test_only_normals_constant(void **state)
 {
     (void)state;
@@ -295,23 +179,89 @@ static void test_only_normals_constant(void **state)
     assert_true(vgl_calibration_probability(&c, 1.5) < 0.5);
 }
 
-static void test_only_normals_random(void **state)
+/* ------------------------------------------------------ with anomalies */
+
+/* Anomalies far above the normal quantile leave it where it is. */
+static void test_far_anomalies_keep_normal_quantile(void **state)
 {
     (void)state;
-    for (uint64_t seed = 1; seed <= 20; seed++) {
-        uint64_t s = seed;
-        double z[64];
-        int a[64] = {0};
-        size_t n = 2 + seed * 3;
-        double mean = 0, var = 0, max = -INFINITY;
-        for (size_t i = 0; i < n; i++)
-            z[i] = gaussian(&s) * 0.3 - 2, mean += z[i] / (double)n, max = fmax(max, z[i]);
-        for (size_t i = 0; i < n; i++)
-            var += (z[i] - mean) * (z[i] - mean) / (double)(n - 1);
-        vgl_calibration c = fit_ok(z, a, n);
-        assert_true(c.threshold > max);
-        assert_true(c.threshold >= mean + 3 * sqrt(var) - 1e-12);
+    uint64_t s = 3;
+    double z[60];
+    int a[60] = {0};
+    for (size_t i = 0; i < 60; i++) {
+        a[i] = i >= 45;
+        z[i] = a[i] ? 10 + gaussian(&s) * 0.2 : 2 + 0.1 * gumbel_draw(&s);
     }
+    vgl_calibration c = fit_ok(z, a, 60);
+    assert_near(c.threshold, normal_only_threshold(z, a, 60), 1e-12);
+    assert_slope_maximises_likelihood(z, a, 60, &c);
+}
+
+/* A cluster of anomalies just below the normal quantile: the threshold
+ * moves below it, since catching them costs few false alarms. */
+static void test_threshold_moves_below_near_anomalies(void **state)
+{
+    (void)state;
+    uint64_t s = 5;
+    double z[80];
+    int a[80] = {0};
+    for (size_t i = 0; i < 60; i++)
+        z[i] = 2 + 0.1 * gumbel_draw(&s);
+    double quantile = normal_only_threshold(z, a, 60);
+    for (size_t i = 60; i < 80; i++)
+        a[i] = 1, z[i] = quantile - 0.1 + 0.01 * gaussian(&s);
+    vgl_calibration c = fit_ok(z, a, 80);
+    for (size_t i = 60; i < 80; i++)
+        if (!(z[i] > c.threshold))
+            fail_msg("anomaly %g at or below the threshold %g (quantile %g)", z[i], c.threshold,
+                     quantile);
+    assert_true(c.threshold < quantile);
+    assert_slope_maximises_likelihood(z, a, 80, &c);
+}
+
+/* Whatever the anomalies, the threshold never rises above the normal
+ * quantile, and decisions agree with confidences. */
+static void test_never_above_normal_quantile(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 40; seed++) {
+        uint64_t s = seed;
+        size_t n = 20 + (size_t)(seed * 37 % 180);
+        double z[200];
+        int a[200];
+        for (size_t i = 0; i < n; i++) {
+            a[i] = i < 2 ? (int)i : uniform(&s) < 0.35;
+            z[i] = gaussian(&s) + (a[i] ? 1.3 * uniform(&s) * 3 : 0.0);
+        }
+        vgl_calibration c = fit_ok(z, a, n);
+        double quantile = normal_only_threshold(z, a, n);
+        if (c.threshold > quantile + 1e-12)
+            fail_msg("seed %llu: threshold %g above the normal quantile %g",
+                     (unsigned long long)seed, c.threshold, quantile);
+        assert_true(vgl_calibration_probability(&c, c.threshold) == 0.5);
+        assert_slope_maximises_likelihood(z, a, n, &c);
+    }
+}
+
+static void test_probability_half_at_threshold_and_increasing(void **state)
+{
+    (void)state;
+    const double z[] = {-1.2, 0.6, -0.8, 1.5, -1.0, -0.5, 0.9, -0.9, 2.0, -1.1};
+    const int a[] = {0, 1, 0, 1, 0, 0, 1, 0, 1, 0};
+    vgl_calibration c = fit_ok(z, a, 10);
+    /* exactly 1/2: exp(0) = 1, so decisions and confidences agree */
+    assert_true(vgl_calibration_probability(&c, c.threshold) == 0.5);
+    double previous = -1;
+    for (int k = -40; k <= 40; k++) {
+        double x = c.threshold + 0.1 * k;
+        double p = vgl_calibration_probability(&c, x);
+        assert_true(p >= 0 && p <= 1);
+        if (!(p >= previous))
+            fail_msg("p(%g) = %g below p at a smaller z (%g)", x, p, previous);
+        previous = p;
+    }
+    assert_true(vgl_calibration_probability(&c, c.threshold + 0.1) >
+                vgl_calibration_probability(&c, c.threshold - 0.1));
 }
 
 /* ------------------------------------------------------ refusals */
@@ -342,18 +292,14 @@ static void test_refusals(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_separated_threshold_in_gap),
-        cmocka_unit_test(test_probability_half_at_threshold_and_increasing),
-        cmocka_unit_test(test_validation_images_on_their_side),
-        cmocka_unit_test(test_threshold_by_class_spread_by_hand),
-        cmocka_unit_test(test_threshold_kept_off_gap_edges),
-        cmocka_unit_test(test_equal_scores_never_split_by_hand),
-        cmocka_unit_test(test_overlapping_threshold_maximises_f1),
-        cmocka_unit_test(test_overlapping_with_ties_maximises_f1),
-        cmocka_unit_test(test_only_normals_mean_plus_three_sd),
-        cmocka_unit_test(test_only_normals_above_maximum),
+        cmocka_unit_test(test_only_normals_by_hand),
+        cmocka_unit_test(test_only_normals_outlier),
+        cmocka_unit_test(test_only_normals_false_alarm_rate),
         cmocka_unit_test(test_only_normals_constant),
-        cmocka_unit_test(test_only_normals_random),
+        cmocka_unit_test(test_far_anomalies_keep_normal_quantile),
+        cmocka_unit_test(test_threshold_moves_below_near_anomalies),
+        cmocka_unit_test(test_never_above_normal_quantile),
+        cmocka_unit_test(test_probability_half_at_threshold_and_increasing),
         cmocka_unit_test(test_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
