@@ -21,6 +21,7 @@
 struct dataset_item {
     char *image_path;
     char *mask_path; /* NULL without a mask */
+    char *mask_ref;  /* the manifest's anomaly-mask-ref as written; NULL in a folder */
     char *name;      /* source-ref, or normal/NAME in a folder */
     size_t line;     /* manifest line; 0 for a folder */
     int n_colors;
@@ -314,6 +315,7 @@ void dataset_local_free(dataset_local *d)
         struct dataset_item *item = &d->items[i];
         free(item->image_path);
         free(item->mask_path);
+        free(item->mask_ref);
         free(item->name);
         if (item->owns_colors) {
             free((void *)item->colors);
@@ -359,6 +361,24 @@ const char *dataset_local_image_path(const dataset_local *d, size_t index)
 const char *dataset_local_mask_path(const dataset_local *d, size_t index)
 {
     return d && index < d->count ? d->items[index].mask_path : NULL;
+}
+
+const char *dataset_local_mask_ref(const dataset_local *d, size_t index)
+{
+    if (!d || index >= d->count)
+        return NULL;
+    return d->items[index].mask_ref ? d->items[index].mask_ref : d->items[index].mask_path;
+}
+
+int dataset_local_find_sample(const dataset_local *d, const vgl_sample *sample, size_t *index)
+{
+    if (!d || d->count == 0)
+        return 0;
+    uintptr_t first = (uintptr_t)d->samples, p = (uintptr_t)sample;
+    if (p < first || p >= first + d->count * sizeof *d->samples)
+        return 0;
+    *index = (p - first) / sizeof *d->samples;
+    return 1;
 }
 
 /* ---------------------------------------------------- manifest datasets */
@@ -434,6 +454,8 @@ static vgl_status item_from_entry(const manifest_entry *e, const char *root,
     if (!item->name)
         return vgl_error_set(err, VGL_ENOMEM, "out of memory");
     vgl_status status = resolve_ref(root, e->source_ref, e->line, &item->image_path, err);
+    if (status == VGL_OK && e->mask_ref && !(item->mask_ref = strdup(e->mask_ref)))
+        status = vgl_error_set(err, VGL_ENOMEM, "out of memory");
     if (status == VGL_OK && e->mask_ref)
         status = resolve_ref(root, e->mask_ref, e->line, &item->mask_path, err);
     if (status == VGL_OK)

@@ -75,6 +75,15 @@ const vgl_dataset *dataset_local_dataset(const dataset_local *dataset);
 const char *dataset_local_image_path(const dataset_local *dataset, size_t index);
 const char *dataset_local_mask_path(const dataset_local *dataset, size_t index);
 
+/* The mask reference as the manifest wrote it (e.g. s3://BUCKET/KEY), the
+ * mask file of a folder dataset, or NULL without a mask. */
+const char *dataset_local_mask_ref(const dataset_local *dataset, size_t index);
+
+/* Whether `sample` points into this dataset's sample array (the engine
+ * hands such pointers to its callbacks), and then its index. */
+int dataset_local_find_sample(const dataset_local *dataset, const vgl_sample *sample,
+                              size_t *index);
+
 /* Cheap checks of every file before training: it exists, is a regular
  * file of 1 byte to VGL_IMAGE_MAX_BYTES, and starts with JPEG or PNG magic
  * bytes (a mask: PNG).  Also refuses an empty dataset.  The first problem

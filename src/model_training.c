@@ -46,6 +46,7 @@ typedef struct training_job {
     char *test_lines;
     vgl_dataset train, test;    /* the snapshots behind a loader that heeds a stop */
     const vgl_dataset *inner_train, *inner_test;
+    const dataset_local *snapshots[2]; /* the training and test snapshots, for their refs */
     kms_ring ring;
     kms_key key;                /* encrypts the snapshot and the model */
 } training_job;
@@ -295,6 +296,24 @@ static vgl_status open_snapshots(training_job *job, dataset_local **train, datas
     return VGL_OK;
 }
 
+/* An evaluation_sample_refs: a test image's source-ref and its ground-truth
+ * mask as the dataset's entry names them (s3://...). */
+static void sample_refs(void *context, const vgl_sample *sample, char *source_ref,
+                        char *mask_ref, size_t size)
+{
+    const training_job *job = context;
+    snprintf(source_ref, size, "%s", sample->name);
+    for (int i = 0; i < 2; i++) {
+        size_t index;
+        if (!dataset_local_find_sample(job->snapshots[i], sample, &index))
+            continue;
+        const char *mask = dataset_local_mask_ref(job->snapshots[i], index);
+        if (mask)
+            snprintf(mask_ref, size, "%s", mask);
+        return;
+    }
+}
+
 static vgl_status train(training_job *job, vgl_error *err)
 {
     dataset_local *train_data = NULL, *test_data = NULL;
@@ -304,6 +323,7 @@ static vgl_status train(training_job *job, vgl_error *err)
     cli_default_backbone(backbone, sizeof backbone);
     evaluation_timestamp((time_t)job->model.created, created);
     vgl_status status = open_snapshots(job, &train_data, &test_data, err);
+    job->snapshots[0] = train_data, job->snapshots[1] = test_data;
     evaluation_recorder recorder;
     evaluation_recorder_config config = {
         .model = {job->model.project, job->model.version, job->model_arn},
@@ -312,6 +332,8 @@ static vgl_status train(training_job *job, vgl_error *err)
         .n_classes = job->train.n_classes,
         .store_mask = store_mask,
         .store_context = job,
+        .sample_refs = sample_refs,
+        .refs_context = job,
     };
     evaluation_recorder_init(&recorder, &config);
     vgl_train_options options = {.backbone_path = backbone,

@@ -203,11 +203,9 @@ static void sample_files(void *context, const vgl_sample *sample, char *source_r
     const cli_evaluation *e = context;
     snprintf(source_ref, size, "%s", sample->name);
     for (int i = 0; i < 2 && e->datasets[i]; i++) {
-        const vgl_dataset *d = dataset_local_dataset(e->datasets[i]);
-        uintptr_t first = (uintptr_t)d->samples, p = (uintptr_t)sample;
-        if (p < first || p >= first + d->count * sizeof *d->samples)
+        size_t index;
+        if (!dataset_local_find_sample(e->datasets[i], sample, &index))
             continue;
-        size_t index = (p - first) / sizeof *d->samples;
         const char *mask = dataset_local_mask_path(e->datasets[i], index);
         absolute_path(dataset_local_image_path(e->datasets[i], index), source_ref, size);
         if (mask)

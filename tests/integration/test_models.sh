@@ -86,9 +86,23 @@ manifest_key=$(lfv describe-model --project-name cookies --model-version 1 \
 [ "$result_key" = out/EvaluationResult-cookies-1.json ] || fail "EvaluationResult key $result_key"
 [ "$manifest_key" = out/EvaluationManifest-cookies-1.json ] || fail "EvaluationManifest key $manifest_key"
 awsv s3 cp "s3://$OUT/$result_key" - | grep -q '"F1Score"' || fail "no F1Score in $result_key"
-lines=$(awsv s3 cp "s3://$OUT/$manifest_key" - | wc -l)
+awsv s3 cp "s3://$OUT/$manifest_key" "$VIGIL_TMP/evaluation.manifest" >/dev/null
+lines=$(wc -l <"$VIGIL_TMP/evaluation.manifest")
 [ "$lines" -ge 20 ] || fail "$manifest_key has $lines lines"
-pass "evaluation objects: $result_key and $manifest_key ($lines test images)"
+# every anomalous test image names its ground-truth mask as the dataset does
+masks=$(/usr/bin/python3 - "$VIGIL_TMP/evaluation.manifest" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+anomalous = [l for l in lines if l["anomaly-label"] == 1]
+good = [l for l in anomalous if l.get("anomaly-mask-ref", "").startswith("s3://")
+        and "/mask-images/" in l["anomaly-mask-ref"]]
+print(len(good), len(anomalous))
+PY
+)
+read -r with_mask anomalous <<<"$masks"
+[ "$anomalous" -gt 0 ] && [ "$with_mask" = "$anomalous" ] ||
+    fail "$with_mask of $anomalous anomalous test images name their ground-truth mask"
+pass "evaluation objects: $result_key and $manifest_key ($lines test images, $anomalous masks named)"
 
 # ---------------------------------------------------------------- hosting
 expect_error ConflictException lfv detect-anomalies --project-name cookies --model-version 1 \
