@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/cli/run.sh - end-to-end test of the offline commands on the cookies
 # dataset: `vigil train` (single dataset, split by the engine) with its
-# evaluation files, `vigil detect` on the 22 test images, `vigil evaluate` on
+# evaluation files, `vigil detect` on the 22 test images, the same model
+# from the manifest reversed and shuffled with renamed files, `vigil evaluate` on
 # a normal/ anomaly/ folder, and the error paths (missing manifest, wrong-size
 # image, unknown option).  Prints the figures: the training summary and the
 # wrong decisions on the test images.
@@ -129,6 +130,58 @@ print("detect: %d of %d test images decided wrongly%s"
       % (len(wrong), len(images), ":" if wrong else ""))
 for w in wrong:
     print("  " + w)
+EOF
+
+# ------------------------------------------------ order and names
+echo "== the same images reversed, shuffled and renamed train the same model"
+# Manifests of the cookies in reversed and shuffled line order, each image
+# and mask behind a new name (a symbolic link), so neither the order nor the
+# names of the files are what they were.
+python3 - "$COOKIES/train.manifest" "$TMP" <<'EOF' || fail "could not write the reordered manifests"
+import json, os, random, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+root, tmp = os.path.dirname(sys.argv[1]), sys.argv[2]
+orders = {"reversed": list(reversed(range(len(lines)))),
+          "shuffled": random.Random(7).sample(range(len(lines)), len(lines))}
+for kind, order in orders.items():
+    folder = os.path.join(tmp, kind)
+    os.makedirs(folder)
+    with open(os.path.join(folder, "train.manifest"), "w") as out:
+        for position, i in enumerate(order):
+            line = dict(lines[i])
+            for key, stem in (("source-ref", "image"), ("anomaly-mask-ref", "mask")):
+                if key in line:
+                    name = "%s-%s-%03d%s" % (kind, stem, position,
+                                             os.path.splitext(line[key])[1])
+                    os.symlink(os.path.join(root, line[key]), os.path.join(folder, name))
+                    line[key] = name
+            out.write(json.dumps(line) + "\n")
+EOF
+for kind in reversed shuffled; do
+    "$VIGIL" train --manifest "$TMP/$kind/train.manifest" --output "$TMP/$kind/model.vgm" \
+        --evaluation-dir "$TMP/$kind/eval" --project-name cookies --model-version 1 \
+        --threads "$THREADS" >/dev/null || fail "vigil train on the $kind manifest failed"
+    "$VIGIL" detect --model "$TMP/$kind/model.vgm" --threads "$THREADS" "${IMAGES[@]}" \
+        >"$TMP/$kind/detect.jsonl" || fail "vigil detect with the $kind model failed"
+done
+# Identical to the last digit: training puts the images in an order of
+# their content before anything depends on order.
+python3 - "$TMP" <<'EOF' || fail "reordering or renaming the images changed the model"
+import json, sys
+tmp = sys.argv[1]
+def metrics(folder):
+    r = json.load(open(folder + "/EvaluationResult-cookies-1.json"))
+    return r["AggregatedEvaluationResults"]["Metrics"], r["EvaluationDetails"]["NumberOfTestingImages"]
+first = metrics(tmp + "/eval")
+detections = open(tmp + "/detect.jsonl").read().splitlines()
+for kind in ("reversed", "shuffled"):
+    assert metrics("%s/%s/eval" % (tmp, kind)) == first, (kind, metrics("%s/%s/eval" % (tmp, kind)))
+    other = open("%s/%s/detect.jsonl" % (tmp, kind)).read().splitlines()
+    assert len(other) == len(detections) == 22, (len(other), len(detections))
+    for a, b in zip(detections, other):
+        a, b = json.loads(a)["DetectAnomalyResult"], json.loads(b)["DetectAnomalyResult"]
+        assert a == b, (kind, a["Confidence"], b["Confidence"])
+print("reversed and shuffled, renamed: the same evaluation and the same 22 answers and masks")
 EOF
 
 # ------------------------------------------------------------ evaluate
