@@ -127,21 +127,6 @@ def lookout_set(root):
     return train, test, classes, root
 
 
-def manifest_line(line, classes, colors_of):
-    path, anomalous, _, mask = line
-    out = {"source-ref": path}
-    out.update(label_fields(anomalous))
-    if mask:
-        out.update(mask_fields(mask, colors_of or classes))
-    return json.dumps(out)
-
-
-def write(path, lines, classes, colors_of=None):
-    with open(path, "w") as f:
-        for line in lines:
-            f.write(manifest_line(line, classes, colors_of) + "\n")
-
-
 def moved_to_training(test):
     """Setting (b): positions 0, 3, 6, ... of each defect type, by file name."""
     moved, position = set(), {}
@@ -164,6 +149,61 @@ def lookout_colors(root):
     return None
 
 
+# The derived set of small defects in large photos: 2000x1334 photos of
+# MOSAIC_COLUMNS x MOSAIC_ROWS cookies, as Lookout for Vision's circuit board
+# example (20 + 20 training and 20 + 20 test photos of that size).
+MOSAIC_COLUMNS, MOSAIC_ROWS, TILE = 4, 2, (500, 667)
+MOSAIC_COUNT = 20
+
+
+def mosaic(tiles, anomaly, slot, out_image, out_mask):
+    """One photo of tiles (paths), the anomalous one (with its mask) at slot."""
+    photo = Image.new("RGB", (TILE[0] * MOSAIC_COLUMNS, TILE[1] * MOSAIC_ROWS))
+    mask = Image.new("RGB", photo.size, WHITE) if anomaly else None
+    for k, path in enumerate(tiles):
+        x, y = TILE[0] * (k % MOSAIC_COLUMNS), TILE[1] * (k // MOSAIC_COLUMNS)
+        if anomaly and k == slot:
+            path, mask_path = anomaly
+            tile_mask = Image.open(mask_path).convert("RGB").resize(TILE, Image.NEAREST)
+            mask.paste(tile_mask, (x, y))
+        photo.paste(Image.open(path).convert("RGB").resize(TILE, Image.BILINEAR), (x, y))
+    photo.save(out_image, quality=90)
+    if mask:
+        # the cookie masks are black where the class colour is not
+        pixels = [p if p != (0, 0, 0) else WHITE for p in mask.getdata()]
+        mask.putdata(pixels)
+        mask.save(out_mask)
+
+
+def cookies_mosaic(cookies_root, work):
+    """Lines of the derived set, from the cookies: training photos from the
+    training normals and the first half of the anomalies (by name), test
+    photos from the test normals and the other half."""
+    import random
+    train, test, classes, _ = lookout_set(cookies_root)
+    os.makedirs(work, exist_ok=True)
+    normals = [l[0] for l in train]
+    test_normals = [l[0] for l in test if not l[1]]
+    anomalies = sorted((l[0], l[3]) for l in test if l[1] and l[3])
+    half = len(anomalies) // 2
+    rng = random.Random(1)
+    os.makedirs(os.path.join(work, "images"), exist_ok=True)
+    os.makedirs(os.path.join(work, "masks"), exist_ok=True)
+    out = {"train": [], "test": []}
+    for part, pool, defects in (("train", normals, anomalies[:half]),
+                                ("test", test_normals, anomalies[half:])):
+        for k in range(2 * MOSAIC_COUNT):
+            anomalous = k >= MOSAIC_COUNT
+            name = "%s-%s-%02d" % (part, "anomaly" if anomalous else "normal", k % MOSAIC_COUNT)
+            image = os.path.join(work, "images", name + ".jpg")
+            mask = os.path.join(work, "masks", name + ".png") if anomalous else None
+            tiles = [rng.choice(pool) for _ in range(MOSAIC_COLUMNS * MOSAIC_ROWS)]
+            slot = rng.randrange(len(tiles))
+            mosaic(tiles, defects[k % len(defects)] if anomalous else None, slot, image, mask)
+            out[part].append((image, anomalous, "cracked" if anomalous else None, mask))
+    return out["train"], out["test"], classes
+
+
 def main(datasets, work):
     for name in sorted(os.listdir(datasets)):
         root = os.path.join(datasets, name)
@@ -178,28 +218,46 @@ def main(datasets, work):
             colors = lookout_colors(root)
         else:
             continue
-        moved = moved_to_training(test)
-        for setting, extra in (("a", set()), ("b", moved)):
-            os.makedirs(os.path.join(out, setting), exist_ok=True)
-            tr = train + [l for l in test if l[0] in extra]
-            te = [l for l in test if l[0] not in extra]
-            for file, lines in (("train.manifest", tr), ("test.manifest", te)):
-                with open(os.path.join(out, setting, file), "w") as f:
-                    for line in lines:
-                        e = {"source-ref": line[0]}
-                        e.update(label_fields(line[1]))
-                        if line[3]:
-                            fields = mask_fields(line[3], classes)
-                            if colors:
-                                fields["anomaly-mask-ref-metadata"]["internal-color-map"] = colors
-                            e.update(fields)
-                        f.write(json.dumps(e) + "\n")
-        info = {"masks": any(l[3] for l in test), "classes": classes,
-                "test_b": sorted(l[0] for l in test if l[0] not in moved),
-                "moved": len(moved), "train": len(train), "test": len(test)}
-        json.dump(info, open(os.path.join(out, "info.json"), "w"), indent=1)
-        print("%s: %d training, %d test images, %d anomalies moved in (b), classes %s"
-              % (name, len(train), len(test), len(moved), classes or "none"))
+        write_settings(out, train, test, classes, colors, moved_to_training(test))
+    out = os.path.join(work, "cookies_mosaic")
+    train, test, classes = cookies_mosaic(os.path.join(datasets, "cookies"), out)
+    # (b) is the circuit board example's layout: labelled anomalous photos of
+    # their own in training, the same test photos as (a)
+    write_settings(out, [l for l in train if not l[1]], test, classes, None,
+                   set(), extra_training=[l for l in train if l[1]])
+
+
+def manifest_line(line, classes, colors):
+    path, anomalous, _, mask = line
+    entry = {"source-ref": path}
+    entry.update(label_fields(anomalous))
+    if mask:
+        fields = mask_fields(mask, classes)
+        if colors:
+            fields["anomaly-mask-ref-metadata"]["internal-color-map"] = colors
+        entry.update(fields)
+    return json.dumps(entry)
+
+
+def write_settings(out, train, test, classes, colors, moved, extra_training=()):
+    """Both settings' manifests and info.json; (b) trains on the moved test
+    anomalies and extra_training too."""
+    for setting, extra in (("a", set()), ("b", moved)):
+        os.makedirs(os.path.join(out, setting), exist_ok=True)
+        tr = train + [l for l in test if l[0] in extra]
+        if setting == "b":
+            tr += list(extra_training)
+        te = [l for l in test if l[0] not in extra]
+        for file, lines in (("train.manifest", tr), ("test.manifest", te)):
+            with open(os.path.join(out, setting, file), "w") as f:
+                for line in lines:
+                    f.write(manifest_line(line, classes, colors) + "\n")
+    info = {"masks": any(l[3] for l in test), "classes": classes,
+            "test_b": sorted(l[0] for l in test if l[0] not in moved),
+            "moved": len(moved), "train": len(train), "test": len(test)}
+    json.dump(info, open(os.path.join(out, "info.json"), "w"), indent=1)
+    print("%s: %d training, %d test images, %d anomalies moved in (b), classes %s"
+          % (os.path.basename(out), len(train), len(test), len(moved), classes or "none"))
 
 
 if __name__ == "__main__":

@@ -68,6 +68,26 @@ double vgl_model_image_score(const vgl_model *model, const float *grid)
     return log((double)top + 1e-6);
 }
 
+vgl_status vgl_model_score_image(const vgl_model *model, const vgl_image *image, int threads,
+                                 double *score, vgl_error *err)
+{
+    const vgl_features *f = &model->features;
+    float *features = malloc(sizeof(float) * vgl_features_count(f) * (size_t)f->dim);
+    float *grid = malloc(sizeof(float) * vgl_features_count(f));
+    vgl_status status = VGL_OK;
+    if (!features || !grid)
+        status = vgl_error_set(err, VGL_ENOMEM, "out of memory scoring an image");
+    if (!status)
+        status = vgl_features_extract(f, image, threads, features, err);
+    if (!status)
+        status = vgl_model_score_grid(model, features, NULL, threads, grid, err);
+    if (!status)
+        *score = vgl_model_image_score(model, grid);
+    free(features);
+    free(grid);
+    return status;
+}
+
 vgl_status vgl_model_detect_full(const vgl_model *model, const vgl_image *image, int threads,
                                  int want_score_map, vgl_detection *out, vgl_error *err)
 {

@@ -142,7 +142,8 @@ static vgl_status prepare(const vgl_model *model, const vgl_dataset *dataset,
     return status;
 }
 
-vgl_status vgl_evaluate_samples(const vgl_model *model, const vgl_dataset *dataset,
+vgl_status vgl_evaluate_samples(const vgl_model *const *models, const uint8_t *fold,
+                                const vgl_dataset *dataset,
                                 const size_t *indices, size_t n, int threads,
                                 const vgl_train_options *progress, vgl_test_callback on_test,
                                 void *test_context, vgl_evaluation *evaluation, vgl_error *err)
@@ -153,10 +154,12 @@ vgl_status vgl_evaluate_samples(const vgl_model *model, const vgl_dataset *datas
     memset(evaluation, 0, sizeof *evaluation);
     evaluation->n_training_images = training_images;
     collected c = {0};
+    const vgl_model *model = models[0];
     vgl_status status = prepare(model, dataset, indices, n, &c, err);
     for (size_t k = 0; k < n && !status; k++) {
         size_t index = indices ? indices[k] : k;
-        status = evaluate_one(model, dataset, index, k, threads, on_test, test_context, &c, err);
+        status = evaluate_one(models[fold ? fold[k] : 0], dataset, index, k, threads, on_test,
+                              test_context, &c, err);
         if (progress && progress->progress)
             progress->progress(progress->progress_context, "evaluating", k + 1, n);
     }
@@ -184,7 +187,7 @@ vgl_status vgl_evaluate(const vgl_model *model, const vgl_dataset *test, int thr
         if (test->samples[i].label != VGL_LABEL_NONE)
             labelled[n++] = i;
     evaluation->n_training_images = model->n_training_images;
-    vgl_status status = vgl_evaluate_samples(model, test, labelled, n, threads, NULL, on_test,
+    vgl_status status = vgl_evaluate_samples(&model, NULL, test, labelled, n, threads, NULL, on_test,
                                              test_context, evaluation, err);
     free(labelled);
     return status;

@@ -78,6 +78,11 @@ vgl_status vgl_model_score_grid(const vgl_model *model, const float *features,
 /* The image's log score from its smoothed grid. */
 double vgl_model_image_score(const vgl_model *model, const float *grid);
 
+/* The image's log score alone (no decision, no pixels); the image must be
+ * of the model's size. */
+vgl_status vgl_model_score_image(const vgl_model *model, const vgl_image *image, int threads,
+                                 double *score, vgl_error *err);
+
 /* Detection with the pixel score map kept (evaluation needs it). */
 vgl_status vgl_model_detect_full(const vgl_model *model, const vgl_image *image, int threads,
                                  int want_score_map, vgl_detection *out, vgl_error *err);

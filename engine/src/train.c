@@ -11,7 +11,8 @@
  *     left out: the patch score kind, the threshold and confidence, and for
  *     segmentation the pixel threshold (train_validate.c, train_pixels.c).
  *  5. Segmentation with two or more classes: the class bank.
- *  6. The test images go through detection and are measured (evaluate.c).
+ *  6. The test images join the threshold, and go through detection with
+ *     cross-fitted thresholds to be measured (train_crossfit.c, evaluate.c).
  */
 #include "error.h"
 #include "evaluate.h"
@@ -104,21 +105,39 @@ static vgl_status check_arguments(const vgl_dataset *train, const vgl_train_opti
     return VGL_OK;
 }
 
+/* The test images (the split's test part, or the labelled images of the
+ * test dataset) join the threshold and are decided cross-fitted
+ * (train_crossfit.c), then measured. */
 static vgl_status evaluate_model(trainer *t, const vgl_dataset *test, vgl_test_callback on_test,
                                  void *context, vgl_evaluation *evaluation, vgl_error *err)
 {
-    evaluation->n_training_images = t->model->n_training_images;
-    if (test)
-        return vgl_evaluate(t->model, test, t->options->threads, on_test, context, evaluation, err);
-    size_t *indices = malloc(sizeof(size_t) * t->n_samples), n = 0;
-    if (!indices)
+    const vgl_dataset *ds = test ? test : t->dataset;
+    size_t count = test ? test->count : t->n_samples, n = 0;
+    size_t *indices = malloc(sizeof(size_t) * (count ? count : 1));
+    uint8_t *fold = malloc(count ? count : 1);
+    vgl_model *fold_models = malloc(sizeof *fold_models * VGL_CROSSFIT_FOLDS);
+    if (!indices || !fold || !fold_models) {
+        free(indices), free(fold), free(fold_models);
         return vgl_error_set(err, VGL_ENOMEM, "out of memory");
-    for (size_t k = 0; k < t->n_samples; k++)
-        if (t->is_test[k])
+    }
+    for (size_t k = 0; k < count; k++) {
+        if (test && test->samples[k].label != VGL_LABEL_NONE)
+            indices[n++] = k;
+        else if (!test && t->is_test[k])
             indices[n++] = t->samples[k].index;
-    vgl_status status = vgl_evaluate_samples(t->model, t->dataset, indices, n, t->options->threads,
-                                             t->options, on_test, context, evaluation, err);
+    }
+    vgl_status status = n ? train_crossfit(t, ds, indices, n, fold, fold_models, err)
+                          : vgl_error_set(err, VGL_EINVAL, "there are no labelled test images");
+    const vgl_model *deciders[VGL_CROSSFIT_FOLDS];
+    for (int h = 0; h < VGL_CROSSFIT_FOLDS; h++)
+        deciders[h] = &fold_models[h];
+    evaluation->n_training_images = t->model->n_training_images;
+    if (!status)
+        status = vgl_evaluate_samples(deciders, fold, ds, indices, n, t->options->threads,
+                                      t->options, on_test, context, evaluation, err);
     free(indices);
+    free(fold);
+    free(fold_models); /* shallow copies: the model owns what they point to */
     return status;
 }
 
@@ -182,6 +201,8 @@ vgl_status vgl_train(const vgl_dataset *train, const vgl_dataset *test,
         status = evaluate_model(&t, test, on_test, test_context, evaluation, err);
     train_free_samples(&t);
     free(t.is_test);
+    free(t.validation_z);
+    free(t.validation_anomaly);
     if (status)
         vgl_model_free(t.model);
     else

@@ -7,6 +7,8 @@
  *   train_validate.c  scores of the training images the model has not seen,
  *                     the patch score kind and the calibration
  *   train_pixels.c    the pixel threshold of segmentation models
+ *   train_crossfit.c  the test images' share in the threshold, and the
+ *                     cross-fitted models that decide them
  *
  * Every stage works on the images in their canonical order (train_samples.c),
  * which depends on their content only: the order of a manifest and the names
@@ -39,6 +41,15 @@ typedef struct trainer {
     train_sample *samples; /* the labelled images, in canonical order */
     size_t n_samples;
     int *is_test; /* per sample: in the test part of a split dataset */
+    /* The training part's validation scores (of the model's patch score
+     * kind) and labels, which the test images join in the threshold. */
+    double *validation_z;
+    int *validation_anomaly;
+    size_t n_validation;
+    /* Segmentation: the pixel threshold fitted on annotated pixels (when
+     * pixel_annotated), which no threshold may raise above the decision's. */
+    float pixel_fit;
+    int pixel_annotated;
 } trainer;
 
 void train_progress(const trainer *t, const char *stage, size_t done, size_t total);
@@ -47,6 +58,9 @@ void train_progress(const trainer *t, const char *stage, size_t done, size_t tot
  * working resolution and puts the samples in canonical order. */
 vgl_status train_describe_samples(trainer *t, vgl_error *err);
 void train_free_samples(trainer *t);
+
+/* A hash of an image's label, pixels and mask (NULL: none). */
+uint64_t train_content_hash(int anomaly, const vgl_image *image, const uint8_t *mask);
 
 /* A bank as training builds it: rows with the sample each came from. */
 typedef struct train_bank {
@@ -96,5 +110,19 @@ double train_pixel_auc(const trainer *t, const train_validation *v, int kind);
 /* The model's pixel threshold and pixel score scale from the validation
  * grids of its patch score kind. */
 vgl_status train_fit_pixel_threshold(trainer *t, const train_validation *v, vgl_error *err);
+
+/* The pixel threshold that goes with a decision threshold: the fitted one,
+ * never above the decision's own score, or that score without annotations. */
+float train_pixel_threshold(const trainer *t, double decision_threshold);
+
+#define VGL_CROSSFIT_FOLDS 10
+
+/* Scores the test images indices[0..n) of ds, puts each in a fold
+ * (fold[k]), fits the model's calibration on the validation scores and all
+ * test scores, and each fold model's (shallow copies of the model) on the
+ * validation scores and the other folds'. */
+vgl_status train_crossfit(trainer *t, const vgl_dataset *ds, const size_t *indices, size_t n,
+                          uint8_t *fold, vgl_model fold_models[VGL_CROSSFIT_FOLDS],
+                          vgl_error *err);
 
 #endif

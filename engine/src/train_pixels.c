@@ -96,13 +96,19 @@ static float best_f1_threshold(const size_t *pos, const size_t *neg, size_t posi
     return threshold;
 }
 
+float train_pixel_threshold(const trainer *t, double decision_threshold)
+{
+    float decision = (float)(exp(decision_threshold) - 1e-6); /* image_score's inverse */
+    return t->pixel_annotated && t->pixel_fit < decision ? t->pixel_fit : decision;
+}
+
 vgl_status train_fit_pixel_threshold(trainer *t, const train_validation *v, vgl_error *err)
 {
     vgl_model *m = t->model;
     int kind = m->patch_score;
     const vgl_features *f = &m->features;
     size_t pixels = (size_t)f->work_width * f->work_height, positives = 0;
-    float decision = (float)(exp(m->calibration.threshold) - 1e-6); /* image_score's inverse */
+    float decision = (float)(exp(m->calibration.threshold) - 1e-6);
     float hi = grids_max(t, v, kind);
     size_t *pos = calloc(PIXEL_BINS, sizeof *pos), *neg = calloc(PIXEL_BINS, sizeof *neg);
     float *scores = malloc(sizeof(float) * pixels);
@@ -128,8 +134,9 @@ vgl_status train_fit_pixel_threshold(trainer *t, const train_validation *v, vgl_
                 neg[bin]++;
         }
     }
-    m->pixel_threshold = positives ? best_f1_threshold(pos, neg, positives, hi, decision)
-                                   : decision;
+    t->pixel_annotated = positives > 0;
+    t->pixel_fit = positives ? best_f1_threshold(pos, neg, positives, hi, decision) : decision;
+    m->pixel_threshold = train_pixel_threshold(t, m->calibration.threshold);
     free(pos), free(neg), free(scores);
     return status;
 }

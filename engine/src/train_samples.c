@@ -25,7 +25,7 @@ static uint64_t fnv1a(uint64_t h, const uint8_t *bytes, size_t n)
     return h;
 }
 
-static uint64_t content_hash(int anomaly, const vgl_image *image, const uint8_t *mask)
+uint64_t train_content_hash(int anomaly, const vgl_image *image, const uint8_t *mask)
 {
     int32_t head[3] = {anomaly, image->width, image->height};
     size_t pixels = (size_t)image->width * image->height;
@@ -141,7 +141,7 @@ static vgl_status describe_sample(trainer *t, train_sample *s, vgl_error *err)
     if (!status && mask)
         status = describe_mask(t, s, mask, &image, err);
     if (!status)
-        s->content = content_hash(s->anomaly, &image, mask);
+        s->content = train_content_hash(s->anomaly, &image, mask);
     if (s->anomaly && s->stratum == 0)
         s->stratum = 1;
     free(mask);

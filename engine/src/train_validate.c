@@ -114,17 +114,21 @@ static vgl_patch_score choose_patch_score(const trainer *t, const train_validati
     return best;
 }
 
-static vgl_status calibrate(vgl_model *m, const train_validation *v, vgl_error *err)
+/* Keeps the chosen kind's scores for the threshold, and fits it on them. */
+static vgl_status calibrate(trainer *t, const train_validation *v, vgl_error *err)
 {
-    int *labels = malloc(sizeof(int) * (v->n ? v->n : 1));
-    if (!labels)
+    vgl_model *m = t->model;
+    t->validation_z = malloc(sizeof(double) * (v->n ? v->n : 1));
+    t->validation_anomaly = malloc(sizeof(int) * (v->n ? v->n : 1));
+    if (!t->validation_z || !t->validation_anomaly)
         return vgl_error_set(err, VGL_ENOMEM, "out of memory");
-    for (size_t i = 0; i < v->n; i++)
-        labels[i] = v->anomaly[i];
-    vgl_status status = vgl_calibration_fit(v->z[m->patch_score], labels, v->n, &m->calibration,
-                                            err);
-    free(labels);
-    return status;
+    for (size_t i = 0; i < v->n; i++) {
+        t->validation_z[i] = v->z[m->patch_score][i];
+        t->validation_anomaly[i] = v->anomaly[i];
+    }
+    t->n_validation = v->n;
+    return vgl_calibration_fit(t->validation_z, t->validation_anomaly, v->n, &m->calibration,
+                               err);
 }
 
 /* The largest patch score of any validation image (vgl_model_image_score's
@@ -154,7 +158,7 @@ vgl_status train_validate(trainer *t, const train_bank *normal, const train_bank
         status = score_all(t, normal, defect, &v, members, err);
     if (!status) {
         m->patch_score = choose_patch_score(t, &v);
-        status = calibrate(m, &v, err);
+        status = calibrate(t, &v, err);
         m->pixel_score_max = (float)largest_grid_value(&v, m->patch_score);
     }
     if (!status && m->n_classes > 0)
