@@ -9,8 +9,9 @@ F1 on the test images both settings share, pixel ROC AUC; with masks, the
 class-agnostic pixel IoU (defect or not, over all test pixels), each
 class's IoU, and the share of normal test images left unpainted.
 
-Usage: accuracy_report.py EVAL_DIR INFO_JSON
-Prints one JSON object.
+Usage: accuracy_report.py EVAL_DIR INFO_JSON [TRAIN_LOG]
+(TRAIN_LOG: what `vigil train` printed, for the pixel ROC AUC of an engine
+whose EvaluationResult lacks PixelROCAUC.)  Prints one JSON object.
 """
 import glob
 import json
@@ -46,7 +47,14 @@ def f1_of(lines):
     return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
-def main(eval_dir, info_path):
+def logged_pixel_auc(log_path):
+    for line in open(log_path):
+        if line.startswith("pixel level: ROC AUC ") and "n/a" not in line:
+            return float(line.split()[-1])
+    return None
+
+
+def main(eval_dir, info_path, log_path=None):
     info = json.load(open(info_path))
     result = json.load(open(glob.glob(eval_dir + "/EvaluationResult-*.json")[0]))
     metrics = result["AggregatedEvaluationResults"]["Metrics"]
@@ -56,6 +64,8 @@ def main(eval_dir, info_path):
            "f1": metrics["F1Score"], "precision": metrics["Precision"],
            "recall": metrics["Recall"], "pixel_roc_auc": metrics.get("PixelROCAUC"),
            "f1_shared": f1_of([l for l in lines if l["source-ref"] in shared])}
+    if out["pixel_roc_auc"] is None and log_path:
+        out["pixel_roc_auc"] = logged_pixel_auc(log_path)
     names = info["classes"]
     if not any("anomaly-mask-ref-detected" in l for l in lines) or not names:
         print(json.dumps(out))
@@ -88,4 +98,4 @@ def main(eval_dir, info_path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(*sys.argv[1:4])
