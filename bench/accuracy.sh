@@ -110,7 +110,8 @@ cookies_split vigil "$BUILD" | tee -a "$results"
 [ -z "$PREVIOUS" ] || cookies_split previous "$PREVIOUS" | tee -a "$results"
 
 # One set through the API: elpv_solar_mono, setting a, with Debian's boto3.
-if [ -z "${SETS_ONLY:-}" ] && [ -d "$WORK/sets/elpv_solar_mono" ]; then
+if [ -d "$WORK/sets/elpv_solar_mono" ]; then
+  rm -rf "$WORK/serve" "$WORK/api"
   port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   export VIGIL_ROOT_ACCESS_KEY_ID=AKIABENCHACCURACY001 VIGIL_ROOT_SECRET_ACCESS_KEY=benchAccuracySecretKey0123456789abcdefgh
   "$BUILD/vigil" serve --listen "127.0.0.1:$port" --data "$WORK/serve" >"$WORK/serve.log" 2>&1 &
