@@ -20,7 +20,10 @@
 typedef struct keyring keyring;
 
 /* Loads or creates the data directory's key file; *created_root tells the
- * caller to print the new root key once. */
+ * caller to print the new root key once.  With created_root NULL no root
+ * key is ever created: without one in the file or the environment the
+ * ring is refused (VGL_ENOTFOUND), so a tool run without the server's
+ * environment cannot make a second root key beside it. */
 vgl_status keyring_open(const char *data_dir, keyring **out, int *created_root, vgl_error *err);
 void keyring_free(keyring *ring);
 /* Copies the secret of an access key into out; 0 when the key is unknown.
@@ -54,6 +57,7 @@ typedef enum auth_result {
     AUTH_SKEW,             /* request time more than 15 minutes from now */
     AUTH_EXPIRED,          /* presigned URL past its expiry */
     AUTH_PAYLOAD_MISMATCH, /* x-amz-content-sha256 differs from the body's hash */
+    AUTH_WRONG_SCOPE,      /* signed for another region or service than the one called */
 } auth_result;
 
 typedef struct auth_identity {
@@ -68,6 +72,27 @@ typedef struct auth_identity {
  * failure. */
 auth_result sigv4_verify(const http_request *request, const keyring *ring, time_t now,
                          auth_identity *identity, char *message, size_t message_size);
+
+/* What can be checked before the body arrives, so that an unsigned or
+ * wrongly signed request is refused before a byte of its body is read: the
+ * claim, key, time and, when the payload line of the signature is known
+ * without the body (presigned S3 URLs, UNSIGNED-PAYLOAD, or a declared
+ * x-amz-content-sha256, which the body must later match), the signature.
+ * When the body's own hash was signed (botocore's requests to the API),
+ * *needs_body is set and the signature waits for sigv4_verify.  AUTH_OK
+ * means the request may send its body; sigv4_verify still decides. */
+auth_result sigv4_verify_headers(const http_request *request, const keyring *ring, time_t now,
+                                 int *needs_body, auth_identity *identity, char *message,
+                                 size_t message_size);
+
+/* The credential scope of a verified request must name this server's
+ * region and the service of the endpoint called ("lookoutvision" or "s3"):
+ * a signature for another region or service is AWS's error too, and a key
+ * holder's signature for one service must not open the other.  (Its date
+ * was checked by sigv4_verify: the request's own, within 15 minutes.)
+ * AUTH_OK, or AUTH_WRONG_SCOPE with a message naming what was expected. */
+auth_result sigv4_check_scope(const auth_identity *caller, const char *region,
+                              const char *service, char *message, size_t message_size);
 
 /* The SigV4 signature (64 lower-case hex digits) of a request, computed as
  * the verifier computes it: the canonical request of its method, path and

@@ -68,7 +68,8 @@ typedef struct blob_ops {
                        const char *delimiter, const char *start_after, size_t max_keys,
                        blob_listing *out, vgl_error *err);
     /* Multipart upload: create gives an upload id; parts are numbered 1..10000;
-     * complete joins the listed parts in order into the object. */
+     * complete joins the listed parts in order into the object, every part
+     * but the last holding at least min_part_size bytes (else VGL_ELIMIT). */
     vgl_status (*multipart_create)(blob_store *store, const char *bucket, const char *key,
                                    const char *content_type, char *upload_id, size_t id_size,
                                    vgl_error *err);
@@ -77,8 +78,8 @@ typedef struct blob_ops {
                                 char *etag, size_t etag_size, vgl_error *err);
     vgl_status (*multipart_complete)(blob_store *store, const char *bucket, const char *key,
                                      const char *upload_id, const int *parts,
-                                     const char *const *etags, size_t n_parts, blob_info *info,
-                                     vgl_error *err);
+                                     const char *const *etags, size_t n_parts,
+                                     uint64_t min_part_size, blob_info *info, vgl_error *err);
     vgl_status (*multipart_abort)(blob_store *store, const char *bucket, const char *key,
                                   const char *upload_id, vgl_error *err);
     void (*close)(blob_store *store);

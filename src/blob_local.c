@@ -898,10 +898,29 @@ static vgl_status append_part(local_store *s, const char *upload_id, int part, c
     return status;
 }
 
+/* Every listed part but the last holds at least min_size bytes. */
+static vgl_status check_part_sizes(local_store *s, const char *upload_id, const int *parts,
+                                   size_t n_parts, uint64_t min_size, vgl_error *err)
+{
+    for (size_t i = 0; i + 1 < n_parts; i++) {
+        char name[16], path[PATH_MAX];
+        struct stat st;
+        snprintf(name, sizeof name, "part-%05d", parts[i]);
+        upload_path(s, upload_id, name, path);
+        if (stat(path, &st) == 0 && (uint64_t)st.st_size < min_size)
+            return vgl_error_set(err, VGL_ELIMIT,
+                                 "part %d is %lld bytes; every part but the last must hold at "
+                                 "least %llu", parts[i], (long long)st.st_size,
+                                 (unsigned long long)min_size);
+    }
+    return VGL_OK;
+}
+
 static vgl_status local_multipart_complete(blob_store *store, const char *bucket, const char *key,
                                            const char *upload_id, const int *parts,
                                            const char *const *etags, size_t n_parts,
-                                           blob_info *info, vgl_error *err)
+                                           uint64_t min_part_size, blob_info *info,
+                                           vgl_error *err)
 {
     local_store *s = local(store);
     object_header h;
@@ -915,7 +934,8 @@ static vgl_status local_multipart_complete(blob_store *store, const char *bucket
     for (size_t i = 1; i < n_parts; i++)
         if (parts[i] <= parts[i - 1])
             return vgl_error_set(err, VGL_EINVAL, "parts must be listed in ascending order");
-    if ((status = local_bucket_exists(store, bucket, err)) != VGL_OK)
+    if ((status = local_bucket_exists(store, bucket, err)) != VGL_OK ||
+        (status = check_part_sizes(s, upload_id, parts, n_parts, min_part_size, err)) != VGL_OK)
         return status;
     if (tmp_object_create(s, tmp, &fd, err) != VGL_OK)
         return VGL_EIO;

@@ -11,6 +11,7 @@
  */
 #include "auth.h"
 #include "commands.h"
+#include "data_permissions.h"
 #include "error.h"
 #include "offline_cli.h"
 
@@ -126,22 +127,16 @@ static int lock_keys(const char *data_dir)
     return fd;
 }
 
-/* Opens the ring (which checks the whole file, and creates the root key on
- * a first use as `vigil serve` would) and reads keys.json as a document
- * ({"keys": []} when the root comes from the environment and there is no
- * file yet). */
+/* Opens the ring (which checks the whole file; it must know the root key,
+ * from keys.json or the environment, and never makes one) and reads
+ * keys.json as a document ({"keys": []} when the root comes from the
+ * environment and there is no file yet). */
 static int open_keys(const char *data_dir, keyring **ring, json_t **doc)
 {
     vgl_error err;
-    int created_root = 0;
     *doc = NULL;
-    if (keyring_open(data_dir, ring, &created_root, &err) != VGL_OK)
+    if (keyring_open(data_dir, ring, NULL, &err) != VGL_OK)
         return fail("%s", err.message);
-    if (created_root)
-        fprintf(stderr,
-                "A root access key was created (shown only now; it is kept in %s):\n"
-                "  export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s\n",
-                data_dir, keyring_root_access_key(*ring), keyring_root_secret(*ring));
     if (keyring_file_read(data_dir, doc, &err) != VGL_OK) {
         keyring_free(*ring);
         *ring = NULL;
@@ -354,6 +349,7 @@ int cmd_keys(int argc, char **argv)
     int code = parse_args(argc - 1, argv + 1, spec, &a);
     if (code >= 0)
         return code;
+    data_permissions_restrict(a.data_dir);
     int lock = spec->edits ? lock_keys(a.data_dir) : 0;
     if (lock < 0)
         return CLI_FAILED;

@@ -6,6 +6,7 @@
  * and the server reads it at every use.
  */
 #include "commands.h"
+#include "data_permissions.h"
 #include "kms.h"
 #include "offline_cli.h"
 
@@ -175,6 +176,7 @@ int cmd_kms(int argc, char **argv)
     int rc = parse_args(argc, argv, &a);
     if (rc >= 0)
         return rc;
+    data_permissions_restrict(a.ring.data_dir);
     vgl_error err = {0};
     if (run(&a, &err) != VGL_OK) {
         fprintf(stderr, "vigil kms: %s\n", err.message);

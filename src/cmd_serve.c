@@ -12,6 +12,7 @@
 #include "background_jobs.h"
 #include "cli_options.h"
 #include "commands.h"
+#include "data_permissions.h"
 #include "detect_metrics.h"
 #include "error.h"
 #include "http_server.h"
@@ -38,13 +39,20 @@
 #define SERVE_DEFAULT_MAX_BODY ((size_t)64 << 20)
 #define SERVE_DEFAULT_MAX_CONNECTIONS 256
 #define SERVE_DEFAULT_MAX_CONNECTIONS_TEXT "256"
+#define SERVE_DEFAULT_PER_CLIENT 64
+#define SERVE_DEFAULT_PER_CLIENT_TEXT "64"
+#define SERVE_DEFAULT_HEADER_TIMEOUT 30
+#define SERVE_DEFAULT_HEADER_TIMEOUT_TEXT "30"
+#define SERVE_DEFAULT_MIN_BODY_RATE 1024
+#define SERVE_DEFAULT_MIN_BODY_RATE_TEXT "1024"
+#define SERVE_DEFAULT_BODY_MEMORY ((size_t)1 << 30)
 
 typedef struct serve_args {
     char host[256];
     uint16_t port;
     const char *data_dir, *region, *account_id;
-    int max_connections;
-    size_t max_body;
+    int max_connections, max_per_client, header_timeout, min_body_rate;
+    size_t max_body, body_memory;
     int no_metrics;
     const char *console_dir;
 } serve_args;
@@ -53,8 +61,10 @@ static void usage(FILE *to)
 {
     fprintf(to,
             "usage: vigil serve --data DIR [--listen HOST:PORT] [--region R] [--account-id ID]\n"
-            "                   [--max-connections N] [--max-body BYTES] [--no-metrics]\n"
-            "                   [--console-dir DIR]\n\n"
+            "                   [--max-connections N] [--max-connections-per-client N]\n"
+            "                   [--header-timeout S] [--min-body-rate B] [--max-body BYTES]\n"
+            "                   [--body-memory BYTES]\n"
+            "                   [--no-metrics] [--console-dir DIR]\n\n"
             "Serves the Lookout for Vision API (under /2020-11-20/) and an S3-compatible\n"
             "endpoint on one port, with everything kept in DIR.  Requests are signed with\n"
             "AWS Signature Version 4; the root key comes from VIGIL_ROOT_ACCESS_KEY_ID and\n"
@@ -67,8 +77,23 @@ static void usage(FILE *to)
             "  --account-id ID     12-digit account id in ARNs (default " SERVE_DEFAULT_ACCOUNT
             ")\n"
             "  --max-connections N open connections served at once, each on its own thread\n"
-            "                      (default " SERVE_DEFAULT_MAX_CONNECTIONS_TEXT ")\n"
+            "                      (default " SERVE_DEFAULT_MAX_CONNECTIONS_TEXT "); requests on\n"
+            "                      connections beyond it are answered 503 SlowDown (S3) or\n"
+            "                      429 ThrottlingException (API)\n"
+            "  --max-connections-per-client N\n"
+            "                      the same for one client address (default "
+            SERVE_DEFAULT_PER_CLIENT_TEXT ")\n"
+            "  --header-timeout S  seconds a request's whole header section may take, from\n"
+            "                      the connection's start or the previous answer; idle\n"
+            "                      keep-alive connections close after as long (default "
+            SERVE_DEFAULT_HEADER_TIMEOUT_TEXT ")\n"
+            "  --min-body-rate B   bytes a second a request body must average after its\n"
+            "                      first 10 seconds, 0 for none (default "
+            SERVE_DEFAULT_MIN_BODY_RATE_TEXT ")\n"
             "  --max-body BYTES    largest request body accepted (default 67108864)\n"
+            "  --body-memory BYTES request bodies held in memory at once; a request whose\n"
+            "                      body would pass it is answered 503 SlowDown or 429\n"
+            "                      ThrottlingException (default 1073741824)\n"
             "  --no-metrics        no unauthenticated GET /metrics (Prometheus counters)\n"
             "  --console-dir DIR   the web console's files, served at /console/\n"
             "                      (default " VIGIL_CONSOLE_DIR ")\n");
@@ -129,15 +154,22 @@ static int fail_usage(const char *problem)
 /* Returns -1 to go on, or the exit code. */
 static int parse_args(int argc, char **argv, serve_args *a)
 {
-    enum { LISTEN = 256, DATA, REGION, ACCOUNT, MAX_CONNECTIONS, MAX_BODY, NO_METRICS,
-           CONSOLE_DIR, HELP };
+    enum { LISTEN = 256, DATA, REGION, ACCOUNT, MAX_CONNECTIONS, PER_CLIENT, HEADER_TIMEOUT,
+           MIN_BODY_RATE, MAX_BODY, BODY_MEMORY, NO_METRICS, CONSOLE_DIR, HELP };
     static const struct option options[] = {{"listen", required_argument, 0, LISTEN},
                                             {"data", required_argument, 0, DATA},
                                             {"region", required_argument, 0, REGION},
                                             {"account-id", required_argument, 0, ACCOUNT},
                                             {"max-connections", required_argument, 0,
                                              MAX_CONNECTIONS},
+                                            {"max-connections-per-client", required_argument, 0,
+                                             PER_CLIENT},
+                                            {"header-timeout", required_argument, 0,
+                                             HEADER_TIMEOUT},
+                                            {"min-body-rate", required_argument, 0,
+                                             MIN_BODY_RATE},
                                             {"max-body", required_argument, 0, MAX_BODY},
+                                            {"body-memory", required_argument, 0, BODY_MEMORY},
                                             {"no-metrics", no_argument, 0, NO_METRICS},
                                             {"console-dir", required_argument, 0, CONSOLE_DIR},
                                             {"help", no_argument, 0, HELP},
@@ -145,7 +177,11 @@ static int parse_args(int argc, char **argv, serve_args *a)
     *a = (serve_args){.region = SERVE_DEFAULT_REGION,
                       .account_id = SERVE_DEFAULT_ACCOUNT,
                       .max_connections = SERVE_DEFAULT_MAX_CONNECTIONS,
+                      .max_per_client = SERVE_DEFAULT_PER_CLIENT,
+                      .header_timeout = SERVE_DEFAULT_HEADER_TIMEOUT,
+                      .min_body_rate = SERVE_DEFAULT_MIN_BODY_RATE,
                       .max_body = SERVE_DEFAULT_MAX_BODY,
+                      .body_memory = SERVE_DEFAULT_BODY_MEMORY,
                       .console_dir = VIGIL_CONSOLE_DIR};
     parse_listen(SERVE_DEFAULT_LISTEN, a);
     opterr = 0;
@@ -167,9 +203,26 @@ static int parse_args(int argc, char **argv, serve_args *a)
             if (cli_parse_int("serve", "--max-connections", optarg, 1, &a->max_connections))
                 return CLI_USAGE;
             break;
+        case PER_CLIENT:
+            if (cli_parse_int("serve", "--max-connections-per-client", optarg, 1,
+                              &a->max_per_client))
+                return CLI_USAGE;
+            break;
+        case HEADER_TIMEOUT:
+            if (cli_parse_int("serve", "--header-timeout", optarg, 1, &a->header_timeout))
+                return CLI_USAGE;
+            break;
+        case MIN_BODY_RATE:
+            if (cli_parse_int("serve", "--min-body-rate", optarg, 0, &a->min_body_rate))
+                return CLI_USAGE;
+            break;
         case MAX_BODY:
             if (parse_max_body(optarg, &a->max_body))
                 return fail_usage("--max-body wants a positive number of bytes");
+            break;
+        case BODY_MEMORY:
+            if (parse_max_body(optarg, &a->body_memory))
+                return fail_usage("--body-memory wants a positive number of bytes");
             break;
         case NO_METRICS: a->no_metrics = 1; break;
         case CONSOLE_DIR: a->console_dir = optarg; break;
@@ -219,6 +272,7 @@ static vgl_status stores_open(const serve_args *a, service *svc, int *created_ro
                               vgl_error *err)
 {
     vgl_status status = cli_make_dirs(a->data_dir, err);
+    data_permissions_restrict(a->data_dir);
     if (status == VGL_OK)
         status = keyring_open(a->data_dir, &svc->keys, created_root, err);
     if (status != VGL_OK)
@@ -292,7 +346,10 @@ int cmd_serve(int argc, char **argv)
      * after the mask, which the units' threads inherit */
     model_hosting_restore(&svc);
     http_server *server = NULL;
-    if (http_server_start(&svc, a.host, a.port, (unsigned)a.max_connections, &server, &err) !=
+    http_guard_limits limits = {(unsigned)a.max_connections, (unsigned)a.max_per_client,
+                                (unsigned)a.header_timeout, (unsigned)a.min_body_rate,
+                                a.body_memory};
+    if (http_server_start(&svc, a.host, a.port, &limits, &server, &err) !=
         VGL_OK) {
         fprintf(stderr, "vigil serve: %s\n", err.message);
         stores_close(&svc);

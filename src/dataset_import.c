@@ -10,9 +10,15 @@
  * first problem ends the job with a message naming the line and the object;
  * nothing is kept of a failed job (the store applies a job's entries in the
  * transaction that ends it).
+ *
+ * The service reads the objects on the caller's behalf, so each needs the
+ * caller's s3:GetObject, and an object the caller may not read gets the
+ * answer a missing one gets: an import must not tell a key holder what it
+ * could not find out by reading.
  */
 #include "dataset_import.h"
 
+#include "authorize.h"
 #include "background_jobs.h"
 
 #include "error.h"
@@ -25,6 +31,7 @@
 
 typedef struct dataset_job {
     const service *svc;
+    auth_identity caller; /* whose permissions the reads need */
     int64_t id;
     store_job_kind kind;
     char *project;
@@ -120,14 +127,22 @@ static int split_s3_uri(const char *ref, char *bucket, size_t bucket_size, const
     return 0;
 }
 
-/* Reads an object of at most 8 MB (checked before reading it). */
-static vgl_status fetch_object(const service *svc, const char *bucket, const char *key,
+#define UNREADABLE "the object does not exist, or the caller may not read it (s3:GetObject)"
+
+/* Reads an object of at most 8 MB (checked before reading it) that the
+ * caller may read. */
+static vgl_status fetch_object(const dataset_job *job, const char *bucket, const char *key,
                                uint8_t **data, size_t *size, vgl_error *err)
 {
+    const service *svc = job->svc;
+    char resource[1200], denied[1600];
+    snprintf(resource, sizeof resource, "arn:aws:s3:::%s/%s", bucket, key);
+    if (!service_authorize(svc, &job->caller, "s3:GetObject", resource, denied, sizeof denied))
+        return vgl_error_set(err, VGL_ENOTFOUND, UNREADABLE);
     blob_info info;
     vgl_status status = svc->blobs->ops->head(svc->blobs, bucket, key, &info, err);
     if (status == VGL_ENOTFOUND)
-        return vgl_error_set(err, status, "the object does not exist");
+        return vgl_error_set(err, status, UNREADABLE);
     if (status != VGL_OK)
         return status;
     if (info.size > VGL_IMAGE_MAX_BYTES)
@@ -137,13 +152,13 @@ static vgl_status fetch_object(const service *svc, const char *bucket, const cha
 }
 
 /* Reads and decodes an image (or a mask: a PNG of width x height). */
-static vgl_status check_picture(const service *svc, const char *bucket, const char *key,
+static vgl_status check_picture(const dataset_job *job, const char *bucket, const char *key,
                                 int mask_width, int mask_height, int *width, int *height,
                                 vgl_error *err)
 {
     uint8_t *data = NULL;
     size_t size = 0;
-    vgl_status status = fetch_object(svc, bucket, key, &data, &size, err);
+    vgl_status status = fetch_object(job, bucket, key, &data, &size, err);
     if (status != VGL_OK)
         return status;
     vgl_image image = {0};
@@ -165,7 +180,7 @@ static vgl_status check_picture(const service *svc, const char *bucket, const ch
 
 /* One reference of a line: an s3:// URI in the dataset's bucket (set by the
  * first reference when empty), then the picture itself. */
-static vgl_status check_reference(const service *svc, const manifest_entry *e, const char *ref,
+static vgl_status check_reference(const dataset_job *job, const manifest_entry *e, const char *ref,
                                   char *bucket, int mask_width, int mask_height, int *width,
                                   int *height, vgl_error *err)
 {
@@ -182,7 +197,7 @@ static vgl_status check_reference(const service *svc, const manifest_entry *e, c
                              " other images",
                              e->line, ref, bucket);
     vgl_error detail = {0};
-    vgl_status status = check_picture(svc, ref_bucket, key, mask_width, mask_height, width,
+    vgl_status status = check_picture(job, ref_bucket, key, mask_width, mask_height, width,
                                       height, &detail);
     if (status != VGL_OK)
         return vgl_error_set(err, status, "manifest line %zu: %.300s: %s", e->line, ref,
@@ -190,7 +205,7 @@ static vgl_status check_reference(const service *svc, const manifest_entry *e, c
     return VGL_OK;
 }
 
-static vgl_status check_entries(const service *svc, const dataset_lines *lines, char *bucket,
+static vgl_status check_entries(const dataset_job *job, const dataset_lines *lines, char *bucket,
                                 vgl_error *err)
 {
     for (size_t i = 0; i < lines->m.count; i++) {
@@ -198,10 +213,10 @@ static vgl_status check_entries(const service *svc, const dataset_lines *lines, 
             return vgl_error_set(err, VGL_EIO, "the service is stopping");
         const manifest_entry *e = &lines->m.entries[i];
         int width = 0, height = 0;
-        vgl_status status = check_reference(svc, e, e->source_ref, bucket, 0, 0, &width,
+        vgl_status status = check_reference(job, e, e->source_ref, bucket, 0, 0, &width,
                                             &height, err);
         if (status == VGL_OK && e->mask_ref)
-            status = check_reference(svc, e, e->mask_ref, bucket, width, height, NULL, NULL, err);
+            status = check_reference(job, e, e->mask_ref, bucket, width, height, NULL, NULL, err);
         if (status != VGL_OK)
             return status;
     }
@@ -312,7 +327,7 @@ static void run_job(const dataset_job *job)
     if (status == VGL_OK && job->kind == STORE_JOB_IMPORT)
         status = check_import_size(job, &lines, &err);
     if (status == VGL_OK)
-        status = check_entries(job->svc, &lines, bucket, &err);
+        status = check_entries(job, &lines, bucket, &err);
     /* a job cut short by a stop stays recorded: the next start fails it */
     if (!background_jobs_stopping())
         finish_job(job, status, &lines, bucket, &err);
@@ -345,12 +360,14 @@ static void run_and_free(void *arg)
     job_free(job);
 }
 
-void dataset_job_start(const service *svc, int64_t job_id, store_job_kind kind,
-                       const char *project, const char *type, const char *payload)
+void dataset_job_start(const service *svc, const auth_identity *caller, int64_t job_id,
+                       store_job_kind kind, const char *project, const char *type,
+                       const char *payload)
 {
     dataset_job *job = calloc(1, sizeof *job);
     if (job)
-        *job = (dataset_job){svc, job_id, kind, strdup(project), strdup(type), strdup(payload)};
+        *job = (dataset_job){svc, *caller, job_id, kind, strdup(project), strdup(type),
+                             strdup(payload)};
     background_start started = BACKGROUND_NO_THREAD;
     if (job && job->project && job->type && job->payload)
         started = background_job_start(run_and_free, job);

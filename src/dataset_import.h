@@ -32,13 +32,16 @@ void dataset_lines_free(dataset_lines *lines);
 /* The import payload: where the manifest is. */
 char *dataset_import_payload(const char *bucket, const char *key);
 
-/* Runs a recorded job on a detached thread.  kind STORE_JOB_IMPORT: payload
+/* Runs a recorded job on a detached thread, reading each object with the
+ * caller's s3:GetObject (an object it may not read fails the job as a
+ * missing one does).  kind STORE_JOB_IMPORT: payload
  * from dataset_import_payload; STORE_JOB_UPDATE: payload is the JSON Lines
  * of the changes.  svc must outlive the job.  When no thread can be
  * started the job is failed at once; while the server stops it is left
  * recorded (background_jobs.h).  A running job stops at its next image
  * when the server does. */
-void dataset_job_start(const service *svc, int64_t job_id, store_job_kind kind,
-                       const char *project, const char *type, const char *payload);
+void dataset_job_start(const service *svc, const auth_identity *caller, int64_t job_id,
+                       store_job_kind kind, const char *project, const char *type,
+                       const char *payload);
 
 #endif

@@ -27,6 +27,7 @@
 
 #include "console_files.h"
 #include "error.h"
+#include "http_framing.h"
 
 #include <jansson.h>
 #include <microhttpd.h>
@@ -54,6 +55,7 @@
 struct http_server {
     const service *svc;
     struct MHD_Daemon *daemon;
+    http_guard *guard;
     atomic_int in_flight; /* requests between their first callback and completion */
 };
 
@@ -69,6 +71,7 @@ typedef struct request_context {
     int out_of_memory;    /* collecting the headers failed */
     uint8_t *body;
     size_t body_size, body_capacity;
+    size_t reserved; /* of the server's body budget (http_guard_reserve) */
     http_header *headers; /* pointers into libmicrohttpd's connection memory */
     size_t n_headers, headers_capacity;
 } request_context;
@@ -164,6 +167,27 @@ static void refuse(const http_request *request, http_response *response, int sta
         s3_error(response, status, s3_code, message, request);
 }
 
+/* A server-side failure (500) tells the client only that it happened and
+ * the request id: its detail (a file path, a store's message) goes to the
+ * log under that id. */
+static void hide_internal_error(const http_request *request, http_response *response)
+{
+    if (response->status != 500)
+        return;
+    fprintf(stderr, "vigil serve: request %s (%s %s) failed with %d: %.*s\n",
+            request->request_id, request->method, request->path, response->status,
+            (int)(response->body_size < 2000 ? response->body_size : 2000),
+            response->body ? (const char *)response->body : "");
+    char message[160];
+    snprintf(message, sizeof message,
+             "We encountered an internal error; the server's log has its detail under request "
+             "id %s.", request->request_id);
+    int status = response->status;
+    http_response_free(response);
+    memset(response, 0, sizeof *response);
+    refuse(request, response, status, "InternalServerException", "InternalError", message);
+}
+
 /* The request id under the name each client family reads, and a 500 for a
  * handler that returned without answering. */
 static void response_finish(const http_request *request, http_response *response)
@@ -171,6 +195,7 @@ static void response_finish(const http_request *request, http_response *response
     if (response->status == 0)
         refuse(request, response, 500, "InternalServerException", "InternalError",
                "The server did not produce a response.");
+    hide_internal_error(request, response);
     if (is_api_path(request->path)) {
         http_response_header(response, "x-amzn-RequestId", request->request_id);
     } else {
@@ -222,6 +247,7 @@ static void refuse_auth(const http_request *request, http_response *response, au
                    "X-Amz-Signature parameter.";
         break;
     case AUTH_MALFORMED:
+    case AUTH_WRONG_SCOPE: /* S3 words a scope of another region or service so too */
         status = 400;
         code = http_request_header(request, "Authorization") ? "AuthorizationHeaderMalformed"
                                                              : "AuthorizationQueryParametersError";
@@ -269,6 +295,14 @@ static void health(const http_request *request, http_response *response)
     http_response_text(response, 200, "application/json", "{\"status\":\"ok\"}");
 }
 
+/* Whether a path is served without a signature: health, metrics (unless
+ * turned off) and the console's static files. */
+static int is_open_path(const service *svc, const char *path)
+{
+    return !strcmp(path, "/health") || (svc->metrics_endpoint && !strcmp(path, "/metrics")) ||
+           console_path(path);
+}
+
 void http_server_dispatch(const service *svc, const http_request *request,
                           http_response *response)
 {
@@ -287,6 +321,10 @@ void http_server_dispatch(const service *svc, const http_request *request,
         memset(&caller, 0, sizeof caller);
         auth_result result =
             sigv4_verify(request, svc->keys, time(NULL), &caller, message, sizeof message);
+        if (result == AUTH_OK)
+            result = sigv4_check_scope(&caller, svc->region,
+                                       is_api_path(request->path) ? "lookoutvision" : "s3",
+                                       message, sizeof message);
         if (result != AUTH_OK)
             refuse_auth(request, response, result, message);
         else if (is_api_path(request->path))
@@ -305,6 +343,34 @@ static void context_free(request_context *ctx)
     free(ctx->body);
     free(ctx->headers);
     free(ctx);
+}
+
+/* The connection's watch (http_guard.h), or NULL. */
+static guard_connection *guard_of(struct MHD_Connection *connection)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info ? info->socket_context : NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *connection, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    http_server *server = cls;
+    if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        http_guard_closed(server->guard, *socket_context);
+        *socket_context = NULL;
+        return;
+    }
+    const union MHD_ConnectionInfo *fd =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    const union MHD_ConnectionInfo *address =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *client = address ? address->client_addr : NULL;
+    socklen_t length = client && client->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                                 : sizeof(struct sockaddr_in);
+    *socket_context = fd ? http_guard_opened(server->guard, fd->connect_fd, client, length)
+                         : NULL;
 }
 
 /* Called with the request target exactly as sent, before any decoding; its
@@ -335,14 +401,15 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *connectio
 static void on_completed(void *cls, struct MHD_Connection *connection, void **req_cls,
                          enum MHD_RequestTerminationCode code)
 {
-    (void)connection;
     (void)code;
     http_server *server = cls;
     request_context *ctx = *req_cls;
+    http_guard_answered(server->guard, guard_of(connection));
     if (!ctx)
         return;
     if (ctx->started)
         atomic_fetch_sub(&server->in_flight, 1);
+    http_guard_release(server->guard, ctx->reserved);
     context_free(ctx);
     *req_cls = NULL;
 }
@@ -431,10 +498,12 @@ static enum MHD_Result send_response(struct MHD_Connection *connection, const ch
     return queued;
 }
 
-/* Answers a request the server refuses before its body is read. */
+/* Answers a request the server refuses before its body is read; with
+ * close, the connection closes after the answer (its framing cannot be
+ * trusted, or it should not have been open). */
 static enum MHD_Result refuse_early(struct MHD_Connection *connection, const char *method,
                                     request_context *ctx, int status, const char *api_type,
-                                    const char *s3_code, const char *message)
+                                    const char *s3_code, const char *message, int close)
 {
     http_request request;
     http_response response;
@@ -442,8 +511,42 @@ static enum MHD_Result refuse_early(struct MHD_Connection *connection, const cha
     memset(&response, 0, sizeof response);
     refuse(&request, &response, status, api_type, s3_code, message);
     response_finish(&request, &response);
+    if (close)
+        http_response_header(&response, "Connection", "close");
     ctx->answered = 1;
     return send_response(connection, method, &response);
+}
+
+/* Refuses, before its body is read (and without 100 Continue), a request
+ * that is unsigned, wrongly signed or signed for another scope, as far as
+ * its headers tell (sigv4_verify_headers); 1 when it did. */
+static int refuse_unauthenticated(http_server *server, struct MHD_Connection *connection,
+                                  const char *method, request_context *ctx,
+                                  enum MHD_Result *refused)
+{
+    http_request request;
+    request_build(ctx, method, &request);
+    request.body = NULL;
+    request.body_size = 0;
+    auth_identity caller;
+    char message[512] = "";
+    int needs_body = 0;
+    auth_result result = sigv4_verify_headers(&request, server->svc->keys, time(NULL),
+                                              &needs_body, &caller, message, sizeof message);
+    if (result == AUTH_OK)
+        result = sigv4_check_scope(&caller, server->svc->region,
+                                   is_api_path(ctx->path) ? "lookoutvision" : "s3", message,
+                                   sizeof message);
+    if (result == AUTH_OK)
+        return 0;
+    http_response response;
+    memset(&response, 0, sizeof response);
+    refuse_auth(&request, &response, result, message);
+    response_finish(&request, &response);
+    http_response_header(&response, "Connection", "close");
+    ctx->answered = 1;
+    *refused = send_response(connection, method, &response);
+    return 1;
 }
 
 static size_t header_section_size(const request_context *ctx)
@@ -457,44 +560,69 @@ static size_t header_section_size(const request_context *ctx)
 /* The checks that need only the request line and headers; on success the
  * body buffer is sized from Content-Length. */
 static enum MHD_Result check_before_body(http_server *server, struct MHD_Connection *connection,
-                                         const char *method, request_context *ctx)
+                                         const char *method, const char *version,
+                                         request_context *ctx)
 {
-    char message[160];
+    char message[200];
     MHD_get_connection_values(connection, MHD_HEADER_KIND, collect_header, ctx);
     if (ctx->out_of_memory)
         return MHD_NO;
+    guard_connection *guarded = guard_of(connection);
+    http_guard_headers_received(server->guard, guarded);
+    int framing = http_framing_check(ctx->headers, ctx->n_headers, version, message,
+                                     sizeof message);
+    if (framing)
+        return refuse_early(connection, method, ctx, framing, "ValidationException",
+                            framing == 501 ? "NotImplemented" : "InvalidRequest", message, 1);
+    /* the API's model has ThrottlingException (429); S3 clients back off on 503 SlowDown */
+    if (http_guard_over_limit(guarded, message, sizeof message))
+        return refuse_early(connection, method, ctx, is_api_path(ctx->path) ? 429 : 503,
+                            "ThrottlingException", "SlowDown", message, 1);
     if (ctx->path[0] != '/')
         return refuse_early(connection, method, ctx, 400, "ValidationException", "InvalidURI",
-                            "The request target must be a path starting with '/'.");
+                            "The request target must be a path starting with '/'.", 1);
     if (!method_known(method))
         return refuse_early(connection, method, ctx, 405, "UnknownOperationException",
                             "MethodNotAllowed",
-                            "The specified method is not allowed against this resource.");
+                            "The specified method is not allowed against this resource.", 0);
     if (strlen(ctx->path) + strlen(ctx->query) + 1 > HTTP_SERVER_MAX_URL_BYTES) {
         snprintf(message, sizeof message, "The request URL is longer than %d bytes.",
                  HTTP_SERVER_MAX_URL_BYTES);
         return refuse_early(connection, method, ctx, 414, "ValidationException", "InvalidURI",
-                            message);
+                            message, 1);
     }
     if (header_section_size(ctx) > HTTP_SERVER_MAX_HEADER_BYTES) {
         snprintf(message, sizeof message, "The request headers are larger than %d bytes.",
                  HTTP_SERVER_MAX_HEADER_BYTES);
         return refuse_early(connection, method, ctx, 431, "ValidationException",
-                            "RequestHeaderSectionTooLarge", message);
+                            "RequestHeaderSectionTooLarge", message, 1);
     }
     const char *length_text =
         MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (!length_text)
-        return MHD_YES;
-    /* libmicrohttpd has already refused a Content-Length that is not a number. */
-    unsigned long long length = strtoull(length_text, NULL, 10);
+    unsigned long long length = length_text ? strtoull(length_text, NULL, 10) : 0;
     if (length > server->svc->max_body_bytes) {
         snprintf(message, sizeof message,
                  "The request body of %llu bytes is larger than the limit of %zu bytes.", length,
                  server->svc->max_body_bytes);
         return refuse_early(connection, method, ctx, 413, "ValidationException",
-                            "EntityTooLarge", message);
+                            "EntityTooLarge", message, 1);
     }
+    if (!is_open_path(server->svc, ctx->path) && !query_well_formed(ctx->query))
+        return refuse_early(connection, method, ctx, 400, "ValidationException", "InvalidArgument",
+                            "The query string has a malformed percent-escape.", 1);
+    if (!is_open_path(server->svc, ctx->path)) {
+        enum MHD_Result refused;
+        if (refuse_unauthenticated(server, connection, method, ctx, &refused))
+            return refused;
+    }
+    if (!length_text)
+        return MHD_YES;
+    if (!http_guard_reserve(server->guard, (size_t)length + 1))
+        return refuse_early(connection, method, ctx, is_api_path(ctx->path) ? 429 : 503,
+                            "ThrottlingException", "SlowDown",
+                            "The server holds as many request bodies as its memory budget "
+                            "allows; retry later.", 1);
+    ctx->reserved = (size_t)length + 1;
     ctx->body = malloc((size_t)length + 1);
     if (!ctx->body)
         return MHD_NO;
@@ -503,8 +631,10 @@ static enum MHD_Result check_before_body(http_server *server, struct MHD_Connect
 }
 
 /* Appends a piece of the body, keeping one spare byte for the NUL that
- * makes a body safe to treat as text. */
-static int body_append(request_context *ctx, size_t limit, const char *data, size_t size)
+ * makes a body safe to treat as text.  A chunked body reserves its budget
+ * as it grows; one that no longer fits is dropped like an oversized one. */
+static int body_append(http_guard *guard, request_context *ctx, size_t limit, const char *data,
+                       size_t size)
 {
     if (ctx->too_large || size > limit - ctx->body_size) {
         ctx->too_large = 1;
@@ -516,6 +646,13 @@ static int body_append(request_context *ctx, size_t limit, const char *data, siz
             capacity *= 2;
         if (capacity > limit + 1)
             capacity = limit + 1;
+        if (capacity > ctx->reserved) {
+            if (!http_guard_reserve(guard, capacity - ctx->reserved)) {
+                ctx->too_large = 1;
+                return 1;
+            }
+            ctx->reserved = capacity;
+        }
         uint8_t *grown = realloc(ctx->body, capacity);
         if (!grown)
             return 0;
@@ -536,12 +673,13 @@ static enum MHD_Result answer(http_server *server, struct MHD_Connection *connec
         snprintf(message, sizeof message, "The request body is larger than the limit of %zu bytes.",
                  server->svc->max_body_bytes);
         return refuse_early(connection, method, ctx, 413, "ValidationException",
-                            "EntityTooLarge", message);
+                            "EntityTooLarge", message, 1);
     }
     http_request request;
     http_response response;
     request_build(ctx, method, &request);
     memset(&response, 0, sizeof response);
+    http_guard_answering(server->guard, guard_of(connection));
     http_server_dispatch(server->svc, &request, &response);
     ctx->answered = 1;
     return send_response(connection, method, &response);
@@ -553,7 +691,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
                                   void **req_cls)
 {
     (void)url; /* decoded by libmicrohttpd; the raw target is in the context */
-    (void)version;
     http_server *server = cls;
     request_context *ctx = *req_cls;
     if (!ctx)
@@ -561,15 +698,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
     if (!ctx->started) {
         ctx->started = 1;
         atomic_fetch_add(&server->in_flight, 1);
-        return check_before_body(server, connection, method, ctx);
+        return check_before_body(server, connection, method, version, ctx);
     }
     if (*upload_data_size) {
         size_t size = *upload_data_size;
         *upload_data_size = 0;
+        http_guard_body_received(server->guard, guard_of(connection), size);
         if (ctx->answered)
             return MHD_YES;
-        return body_append(ctx, server->svc->max_body_bytes, upload_data, size) ? MHD_YES
-                                                                                  : MHD_NO;
+        return body_append(server->guard, ctx, server->svc->max_body_bytes, upload_data, size)
+                   ? MHD_YES
+                   : MHD_NO;
     }
     if (ctx->answered)
         return MHD_YES;
@@ -598,7 +737,8 @@ static vgl_status address_resolve(const char *host, uint16_t port, struct sockad
 }
 
 vgl_status http_server_start(const service *svc, const char *host, uint16_t port,
-                             unsigned max_connections, http_server **out, vgl_error *err)
+                             const http_guard_limits *limits, http_server **out,
+                             vgl_error *err)
 {
     struct sockaddr_storage address;
     vgl_status status = address_resolve(host, port, &address, err);
@@ -609,6 +749,11 @@ vgl_status http_server_start(const service *svc, const char *host, uint16_t port
         return vgl_error_set(err, VGL_ENOMEM, "out of memory starting the HTTP server");
     server->svc = svc;
     atomic_init(&server->in_flight, 0);
+    server->guard = http_guard_create(limits);
+    if (!server->guard) {
+        free(server);
+        return vgl_error_set(err, VGL_ENOMEM, "cannot start the connection watchdog");
+    }
     /* MHD_USE_ITC lets MHD_quiesce_daemon stop the listening safely. */
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ITC |
                      MHD_USE_ERROR_LOG;
@@ -617,7 +762,10 @@ vgl_status http_server_start(const service *svc, const char *host, uint16_t port
     server->daemon = MHD_start_daemon(
         flags, port, NULL, NULL, on_request, server,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address,
-        MHD_OPTION_CONNECTION_LIMIT, max_connections > 1 ? max_connections : 1u,
+        MHD_OPTION_CONNECTION_LIMIT, limits->max_connections + http_guard_total_margin(limits),
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        limits->max_per_client + http_guard_client_margin(limits),
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, server,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MHD_CONNECTION_MEMORY,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_SECONDS,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
@@ -625,6 +773,7 @@ vgl_status http_server_start(const service *svc, const char *host, uint16_t port
         MHD_OPTION_END);
     if (!server->daemon) {
         int saved = errno;
+        http_guard_free(server->guard);
         free(server);
         return vgl_error_set(err, VGL_EIO, "cannot listen on %s:%u: %s", host, (unsigned)port,
                              saved ? strerror(saved) : "libmicrohttpd refused to start");
@@ -652,5 +801,6 @@ void http_server_stop(http_server *server)
          waited += 10)
         usleep(10000);
     MHD_stop_daemon(server->daemon);
+    http_guard_free(server->guard);
     free(server);
 }

@@ -11,6 +11,7 @@
 #define VIGIL_HTTP_SERVER_H
 
 #include "http.h"
+#include "http_guard.h"
 #include "service.h"
 #include "vigil.h"
 
@@ -26,10 +27,12 @@
 
 typedef struct http_server http_server;
 
-/* Starts serving on host:port (port 0 picks a free one), at most
- * max_connections connections at once; svc must outlive the server. */
+/* Starts serving on host:port (port 0 picks a free one) within the
+ * connection limits and deadlines (http_guard.h); svc must outlive the
+ * server. */
 vgl_status http_server_start(const service *svc, const char *host, uint16_t port,
-                             unsigned max_connections, http_server **out, vgl_error *err);
+                             const http_guard_limits *limits, http_server **out,
+                             vgl_error *err);
 
 /* The port actually bound. */
 uint16_t http_server_port(const http_server *server);

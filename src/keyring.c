@@ -582,7 +582,8 @@ static vgl_status env_root(keyring *ring, int *set, vgl_error *err)
 vgl_status keyring_open(const char *data_dir, keyring **out, int *created_root, vgl_error *err)
 {
     *out = NULL;
-    *created_root = 0;
+    if (created_root)
+        *created_root = 0;
     keyring *ring = calloc(1, sizeof *ring);
     if (!ring || pthread_mutex_init(&ring->lock, NULL) != 0) {
         free(ring);
@@ -610,7 +611,13 @@ vgl_status keyring_open(const char *data_dir, keyring **out, int *created_root, 
     }
     free_key(&loaded.root);
     free_list(&loaded.others);
-    if (status == VGL_OK && !from_env && !ring->stamp.present) {
+    if (status == VGL_OK && !from_env && !ring->stamp.present && !created_root)
+        status = vgl_error_set(err, VGL_ENOTFOUND,
+                               "%s holds no root key and %s is not set: give the root key the "
+                               "server uses in %s and %s, or start `vigil serve` once to create "
+                               "one",
+                               ring->path, ENV_ACCESS_KEY, ENV_ACCESS_KEY, ENV_SECRET);
+    else if (status == VGL_OK && !from_env && !ring->stamp.present) {
         status = create_root(ring, data_dir, err);
         *created_root = status == VGL_OK;
         /* the file just written is the one read */

@@ -16,8 +16,11 @@
  *   - CreateModel with Tags also needs lookoutvision:TagResource, on the
  *     project as well (the model version does not exist yet);
  *   - the service acted on S3 with the caller's permissions, so
- *     CreateDataset needs s3:GetObject on its manifest and CreateModel
- *     s3:PutObject on its output location (arn:aws:s3:::BUCKET/PREFIX).
+ *     CreateDataset needs s3:GetObject on its manifest, CreateModel and
+ *     StartModelPackagingJob s3:PutObject on their output location
+ *     (arn:aws:s3:::BUCKET/PREFIX); the images a manifest or an update
+ *     names are checked one by one as the import reads them
+ *     (dataset_import.c).
  */
 #include "lfv.h"
 
@@ -101,6 +104,10 @@ static size_t needed(const lfv_call *call, const char *operation, const json_t *
     if (!strcmp(operation, "CreateModel") &&
         s3_resource(body, output, 2, "Prefix", out[n].resource, RESOURCE_MAX))
         snprintf(out[n++].action, ACTION_MAX, "s3:PutObject");
+    static const char *const package[] = {"Configuration", "Greengrass", "S3OutputLocation"};
+    if (!strcmp(operation, "StartModelPackagingJob") &&
+        s3_resource(body, package, 3, "Prefix", out[n].resource, RESOURCE_MAX))
+        snprintf(out[n++].action, ACTION_MAX, "s3:PutObject");
     static const char *const manifest[] = {"DatasetSource", "GroundTruthManifest", "S3Object"};
     if (!strcmp(operation, "CreateDataset") &&
         s3_resource(body, manifest, 3, "Key", out[n].resource, RESOURCE_MAX))
@@ -110,10 +117,11 @@ static size_t needed(const lfv_call *call, const char *operation, const json_t *
 
 int lfv_authorize(lfv_call *call, const char *operation)
 {
-    /* Only the create operations need the body; a body that is not JSON
-     * is refused by the handler, after this check of the operation alone. */
+    /* Only the create and start-packaging operations need the body; a body
+     * that is not JSON is refused by the handler, after this check of the
+     * operation alone. */
     json_t *body = NULL;
-    if (!strncmp(operation, "Create", 6))
+    if (!strncmp(operation, "Create", 6) || !strcmp(operation, "StartModelPackagingJob"))
         body = json_loadb((const char *)call->request->body, call->request->body_size, 0, NULL);
     permission permissions[3];
     size_t n = needed(call, operation, body, permissions);

@@ -123,7 +123,8 @@ static void create_dataset(lfv_call *call, const char *project, const create_inp
                             : store->ops->dataset_create(store, &d, STORE_JOB_IMPORT, payload,
                                                          &job_id, &err);
     if (status == VGL_OK && payload)
-        dataset_job_start(call->svc, job_id, STORE_JOB_IMPORT, project, in->type, payload);
+        dataset_job_start(call->svc, call->caller, job_id, STORE_JOB_IMPORT, project, in->type,
+                          payload);
     free(payload);
     char id[STORE_NAME_MAX + 16];
     dataset_id(project, in->type, id, sizeof id);
@@ -381,8 +382,8 @@ static void update_entries(lfv_call *call, const char *changes)
         dataset_error(call, status, &err);
         return;
     }
-    dataset_job_start(call->svc, job_id, STORE_JOB_UPDATE, call->labels[0], call->labels[1],
-                      changes);
+    dataset_job_start(call->svc, call->caller, job_id, STORE_JOB_UPDATE, call->labels[0],
+                      call->labels[1], changes);
     lfv_json_response(call->response, 202, json_pack("{s:s}", "Status", "UPDATE_IN_PROGRESS"));
 }
 

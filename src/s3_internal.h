@@ -15,6 +15,9 @@
 
 #include <time.h>
 
+/* S3's smallest part of a multipart upload, but for the last one. */
+#define S3_MIN_PART_SIZE ((uint64_t)5 << 20)
+
 typedef struct s3_call {
     const service *svc;
     const http_request *request;

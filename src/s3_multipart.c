@@ -5,7 +5,8 @@
  *
  * The aws CLI and boto3 switch to multipart uploads above 8 MB.  The parts
  * live in the blob store until the upload completes; completing checks the
- * listed parts are in ascending order (InvalidPartOrder) and that each was
+ * listed parts are in ascending order (InvalidPartOrder), that every part
+ * but the last holds at least 5 MiB (EntityTooSmall, S3's rule) and that each was
  * uploaded with the ETag given (InvalidPart), then joins them into one
  * object whose ETag is S3's MD5-of-MD5s "-N".
  */
@@ -224,9 +225,13 @@ static void complete_parts(s3_call *call, const char *id, const part_list *parts
         }
     vgl_status status = call->blobs->ops->multipart_complete(call->blobs, call->bucket, call->key, id,
                                                              parts->numbers, parts->etags, parts->count,
-                                                             &info, &err);
+                                                             S3_MIN_PART_SIZE, &info, &err);
     if (status == VGL_ENOTFOUND)
         no_such_upload(call);
+    else if (status == VGL_ELIMIT)
+        s3_error(call, 400, "EntityTooSmall",
+                 "Your proposed upload is smaller than the minimum allowed object size: %s",
+                 err.message);
     else if (status == VGL_EINVAL)
         s3_error(call, 400, "InvalidPart", "One or more of the specified parts could not be found or its "
                                            "entity tag did not match: %s", err.message);

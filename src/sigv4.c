@@ -759,7 +759,8 @@ static auth_result check_time(const sigv4_claim *claim, time_t now, char *messag
  * signature first.  Without the header: UNSIGNED-PAYLOAD for a presigned
  * S3 URL, else the body's hash. */
 static auth_result payload_hash(const http_request *request, const sigv4_claim *claim,
-                                char out[65], char *message, size_t message_size)
+                                int headers_only, int *deferred, char out[65], char *message,
+                                size_t message_size)
 {
     const char *header = http_request_header(request, "x-amz-content-sha256");
     if (header && claim->presigned &&
@@ -768,6 +769,8 @@ static auth_result payload_hash(const http_request *request, const sigv4_claim *
     if (!header) {
         if (claim->presigned && strcmp(claim->service, "s3") == 0)
             snprintf(out, 65, "%s", UNSIGNED_PAYLOAD);
+        else if (headers_only)
+            *deferred = 1; /* the body's hash is part of what was signed */
         else
             sha256_hex(request->body, request->body_size, out);
         return AUTH_OK;
@@ -782,8 +785,10 @@ static auth_result payload_hash(const http_request *request, const sigv4_claim *
                     " or the lower-case hex SHA-256 of the body (signed aws-chunked uploads are "
                     "not supported).");
     char body_hash[65];
-    sha256_hex(request->body, request->body_size, body_hash);
     memcpy(out, header, 65);
+    if (headers_only)
+        return AUTH_OK; /* the body is checked against it once it is in */
+    sha256_hex(request->body, request->body_size, body_hash);
     if (strcmp(body_hash, header) != 0)
         return fail(message, message_size, AUTH_PAYLOAD_MISMATCH,
                     "The provided 'x-amz-content-sha256' header does not match what was "
@@ -914,10 +919,14 @@ int sigv4_signature(const http_request *request, const char *signed_headers,
 /* ------------------------------------------------------------- verify */
 
 /* Checks made once the claim is parsed: scope, required signed headers,
- * key, time, signature, then the body against its declared hash. */
+ * key, time, signature, then the body against its declared hash.  With
+ * headers_only, the body is not there yet: a declared hash is taken as
+ * signed, and when the body's own hash is what was signed the signature is
+ * left for later (*deferred). */
 static auth_result verify_claim(const http_request *request, query_list *query,
                                 sigv4_claim *claim, const keyring *ring, time_t now,
-                                char *message, size_t message_size)
+                                int headers_only, int *deferred, char *message,
+                                size_t message_size)
 {
     format_iso_basic(claim->time, claim->timestamp);
     if (memcmp(claim->timestamp, claim->scope_date, 8) != 0)
@@ -937,8 +946,10 @@ static auth_result verify_claim(const http_request *request, query_list *query,
     auth_result result = check_time(claim, now, message, message_size);
     char payload[65];
     auth_result payload_result =
-        result == AUTH_OK ? payload_hash(request, claim, payload, message, message_size) : result;
-    if (result != AUTH_OK || payload_result == AUTH_MALFORMED) {
+        result == AUTH_OK ? payload_hash(request, claim, headers_only, deferred, payload, message,
+                                         message_size)
+                          : result;
+    if (result != AUTH_OK || payload_result == AUTH_MALFORMED || *deferred) {
         OPENSSL_cleanse(secret, sizeof secret);
         return result != AUTH_OK ? result : payload_result;
     }
@@ -950,10 +961,26 @@ static auth_result verify_claim(const http_request *request, query_list *query,
     return result != AUTH_OK ? result : payload_result;
 }
 
-auth_result sigv4_verify(const http_request *request, const keyring *ring, time_t now,
-                         auth_identity *identity, char *message, size_t message_size)
+auth_result sigv4_check_scope(const auth_identity *caller, const char *region,
+                              const char *service, char *message, size_t message_size)
+{
+    if (strcmp(caller->region, region) != 0)
+        return fail(message, message_size, AUTH_WRONG_SCOPE,
+                    "The credential scope's region '%s' is wrong; expecting '%s'.",
+                    caller->region, region);
+    if (strcmp(caller->service, service) != 0)
+        return fail(message, message_size, AUTH_WRONG_SCOPE,
+                    "The credential scope's service '%s' is wrong; this endpoint is '%s'.",
+                    caller->service, service);
+    return AUTH_OK;
+}
+
+static auth_result verify(const http_request *request, const keyring *ring, time_t now,
+                          int headers_only, int *deferred, auth_identity *identity,
+                          char *message, size_t message_size)
 {
     memset(identity, 0, sizeof *identity);
+    *deferred = 0;
     if (message && message_size > 0)
         message[0] = '\0';
     query_list query = {0};
@@ -965,7 +992,8 @@ auth_result sigv4_verify(const http_request *request, const keyring *ring, time_
     else
         result = parse_claim(request, &query, &claim, message, message_size);
     if (result == AUTH_OK)
-        result = verify_claim(request, &query, &claim, ring, now, message, message_size);
+        result = verify_claim(request, &query, &claim, ring, now, headers_only, deferred, message,
+                              message_size);
     if (result == AUTH_OK) {
         snprintf(identity->access_key_id, sizeof identity->access_key_id, "%s",
                  claim.access_key_id);
@@ -975,4 +1003,18 @@ auth_result sigv4_verify(const http_request *request, const keyring *ring, time_
     free(claim.signed_headers);
     query_free(&query);
     return result;
+}
+
+auth_result sigv4_verify(const http_request *request, const keyring *ring, time_t now,
+                         auth_identity *identity, char *message, size_t message_size)
+{
+    int deferred;
+    return verify(request, ring, now, 0, &deferred, identity, message, message_size);
+}
+
+auth_result sigv4_verify_headers(const http_request *request, const keyring *ring, time_t now,
+                                 int *needs_body, auth_identity *identity, char *message,
+                                 size_t message_size)
+{
+    return verify(request, ring, now, 1, needs_body, identity, message, message_size);
 }

@@ -2,7 +2,8 @@
 boto3 against `vigil serve`: a wrong secret and an unknown access key (API
 and S3), requests signed 20 minutes in the past or future, a body changed
 after signing, no Authorization at all, a garbage Authorization header, and
-presigned S3 URLs that expired or were tampered with.  Each must get the
+presigned S3 URLs that expired or were tampered with, and credential scopes
+naming another region or service.  Each must get the
 documented error (403 AccessDeniedException JSON on the API; S3's XML codes
 on S3) and change nothing: the projects and the objects with their ETags
 are compared before and after.
@@ -57,14 +58,16 @@ def send(method, url, body=b"", headers=None):
         conn.close()
 
 
-def signed(service, method, path, body=b"", headers=None, skew_minutes=0, secret=SECRET):
+def signed(service, method, path, body=b"", headers=None, skew_minutes=0, secret=SECRET,
+           region=REGION, scope_service=None):
     """A request signed by botocore's SigV4Auth (S3SigV4Auth for s3), its
-    clock moved by skew_minutes; returns (url, headers)."""
+    clock moved by skew_minutes, its credential scope naming region and
+    scope_service (default: service); returns (url, headers)."""
     url = ENDPOINT + path
     request = AWSRequest(method=method, url=url, data=body, headers=dict(headers or {}))
     creds = botocore.credentials.Credentials(KEY_ID, secret)
     signer = (botocore.auth.S3SigV4Auth if service == "s3" else botocore.auth.SigV4Auth)(
-        creds, service, REGION)
+        creds, scope_service or service, region)
     when = datetime.datetime.utcnow() + datetime.timedelta(minutes=skew_minutes)
     fake = mock.Mock(wraps=datetime.datetime)
     fake.utcnow.return_value = when
@@ -178,6 +181,26 @@ def check_missing_and_garbage(bucket):
     print("ok: missing, malformed and misplaced signatures")
 
 
+def check_scope(bucket):
+    """A correct signature whose credential scope names another region or
+    service is refused: AWS does the same, and a key's signature for one
+    service must not open the other."""
+    for region, scope in (("eu-west-9", "lookoutvision"), (REGION, "s3")):
+        url, h = signed("lookoutvision", "GET", "/2020-11-20/projects", region=region,
+                        scope_service=scope)
+        message = expect_api_denied(f"ListProjects signed for {region}/{scope}",
+                                    *send("GET", url, b"", h))
+        assert "scope" in message, message
+    for region, scope in (("eu-west-9", "s3"), (REGION, "lookoutvision"), (REGION, "iam")):
+        url, h = signed("s3", "GET", f"/{bucket}/auth/kept.txt", region=region,
+                        scope_service=scope)
+        message = expect_s3_error(f"S3 GET signed for {region}/{scope}",
+                                  {"AuthorizationHeaderMalformed"}, {400},
+                                  *send("GET", url, b"", h)[::2])
+        assert region in message or scope in message, message
+    print("ok: credential scopes of another region or service")
+
+
 def check_presigned(s3, bucket):
     good = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "auth/kept.txt"},
                                      ExpiresIn=60)
@@ -227,6 +250,7 @@ def main():
     check_tampered_body(bucket)
     check_missing_and_garbage(bucket)
     check_presigned(s3, bucket)
+    check_scope(bucket)
     after = state(lfv, s3, bucket)
     assert before == after, f"refused requests changed the state:\n{before}\n{after}"
     assert s3.get_object(Bucket=bucket, Key="auth/kept.txt")["Body"].read() == b"kept\n"

@@ -151,6 +151,14 @@ def test_multipart():
     check(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == b"".join(parts), "multipart bytes")
     check(error_of(s3.upload_part, Bucket=BUCKET, Key=key, UploadId=upload, PartNumber=1, Body=b"x")
           == ("NoSuchUpload", 404), "a part for a completed upload")
+    small = s3.create_multipart_upload(Bucket=BUCKET, Key="work/small.bin")["UploadId"]
+    small_parts = [{"PartNumber": n, "ETag": s3.upload_part(
+        Bucket=BUCKET, Key="work/small.bin", UploadId=small, PartNumber=n, Body=b"tiny")["ETag"]}
+        for n in (1, 2)]
+    check(error_of(s3.complete_multipart_upload, Bucket=BUCKET, Key="work/small.bin",
+                   UploadId=small, MultipartUpload={"Parts": small_parts})
+          == ("EntityTooSmall", 400), "a part under 5 MiB but the last")
+    s3.abort_multipart_upload(Bucket=BUCKET, Key="work/small.bin", UploadId=small)
     aborted = s3.create_multipart_upload(Bucket=BUCKET, Key=key)["UploadId"]
     s3.abort_multipart_upload(Bucket=BUCKET, Key=key, UploadId=aborted)
     check(error_of(s3.complete_multipart_upload, Bucket=BUCKET, Key=key, UploadId=aborted,

@@ -45,9 +45,16 @@ expect_denied() {
     grep -qF -- "$needle" <<<"$out" || fail "'$*': no '$needle' in: $out"
 }
 
+# vkeys ARG...: `vigil keys` with the root key the server runs with (it
+# refuses to act without knowing it).
+vkeys() {
+    VIGIL_ROOT_ACCESS_KEY_ID="$VIGIL_TEST_ACCESS_KEY_ID" \
+        VIGIL_ROOT_SECRET_ACCESS_KEY="$VIGIL_TEST_SECRET_ACCESS_KEY" "$VIGIL_BIN" keys "$@"
+}
+
 # new_key POLICY_FILE: creates a key with `vigil keys`; prints "ID SECRET".
 new_key() {
-    "$VIGIL_BIN" keys create --data "$VIGIL_DATA" --policy "file://$1" |
+    vkeys create --data "$VIGIL_DATA" --policy "file://$1" |
         /usr/bin/python3 -c 'import json, sys
 key = json.load(sys.stdin)["AccessKey"]
 print(key["AccessKeyId"], key["SecretAccessKey"])'
@@ -86,12 +93,14 @@ JSON
 read -r KEY SECRET < <(new_key "$VIGIL_TMP/no-tags.json")
 read -r KEY2 SECRET2 < <(new_key "$VIGIL_TMP/create-only.json")
 [ -n "$KEY" ] && [ -n "$KEY2" ] || fail "vigil keys create printed no key"
-"$VIGIL_BIN" keys list --data "$VIGIL_DATA" | grep -q "\"AccessKeyId\": \"$KEY2\"" ||
+vkeys list --data "$VIGIL_DATA" | grep -q "\"AccessKeyId\": \"$KEY2\"" ||
     fail "vigil keys list does not show $KEY2"
-if "$VIGIL_BIN" keys list --data "$VIGIL_DATA" | grep -q "$SECRET"; then
+if vkeys list --data "$VIGIL_DATA" | grep -q "$SECRET"; then
     fail "vigil keys list shows a secret"
 fi
-pass "vigil keys: two keys created while the server runs"
+out=$("$VIGIL_BIN" keys list --data "$VIGIL_DATA" 2>&1) && fail "vigil keys ran without the root key: $out"
+grep -q "root" <<<"$out" || fail "vigil keys without the root key: $out"
+pass "vigil keys: two keys created while the server runs; without the root key it refuses"
 
 # ---------------------------------------------------------------- CreateModel needs TagResource for tags
 output="S3Location={Bucket=$OUT,Prefix=out/}"
@@ -146,20 +155,53 @@ expect_denied AccessDeniedException "s3:GetObject on resource: arn:aws:s3:::$FOR
     "{\"GroundTruthManifest\":{\"S3Object\":{\"Bucket\":\"$FOREIGN\",\"Key\":\"secret.txt\"}}}"
 pass "S3: a foreign bucket's object, listing and upload denied, and a dataset from it; own bucket listed"
 
+# ---------------------------------------------------------------- imports read as the caller
+# A key that may read and write only uploads/ puts a manifest there naming
+# images it may not read: the import fails on them exactly as on a key
+# that does not exist, so it neither reads them nor tells them apart.
+cat >"$VIGIL_TMP/uploads-only.json" <<JSON
+{"Statement": [
+  {"Effect": "Allow", "Action": "lookoutvision:*", "Resource": "*"},
+  {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
+   "Resource": "arn:aws:s3:::$DATA/uploads/*"}]}
+JSON
+read -r KEY3 SECRET3 < <(new_key "$VIGIL_TMP/uploads-only.json")
+head -n 1 "$VIGIL_TMP/train.manifest" >"$VIGIL_TMP/theirs.manifest"
+sed -e 's#"s3://[^"]*/\([^/"]*\)"#"s3://'"$DATA"'/uploads/missing-\1"#g' \
+    "$VIGIL_TMP/theirs.manifest" >"$VIGIL_TMP/missing.manifest"
+grep -q "uploads/missing-" "$VIGIL_TMP/missing.manifest" || fail "could not write the missing manifest"
+messages=()
+for which in theirs missing; do
+    as "$KEY3" "$SECRET3" awsv s3 cp --quiet "$VIGIL_TMP/$which.manifest" "s3://$DATA/uploads/$which.manifest"
+    lfv create-project --project-name "import-$which" >/dev/null
+    as "$KEY3" "$SECRET3" lfv create-dataset --project-name "import-$which" --dataset-type train \
+        --dataset-source "{\"GroundTruthManifest\":{\"S3Object\":{\"Bucket\":\"$DATA\",\"Key\":\"uploads/$which.manifest\"}}}" >/dev/null
+    [ "$(wait_dataset "import-$which" train)" = CREATE_FAILED ] ||
+        fail "the import of $which images did not fail"
+    message=$(lfv describe-dataset --project-name "import-$which" --dataset-type train \
+        --query DatasetDescription.StatusMessage --output text)
+    grep -q "may not read it" <<<"$message" || fail "$which: $message"
+    # the same words, but for the object named
+    messages+=("$(sed -e 's#s3://[^:]*: ##' <<<"$message")")
+done
+[ "${messages[0]}" = "${messages[1]}" ] ||
+    fail "an unreadable and a missing image are told apart: '${messages[0]}' / '${messages[1]}'"
+pass "an import reads as its caller: unreadable images fail it as missing ones do (${messages[0]})"
+
 # ---------------------------------------------------------------- boto3
 pyv "$(dirname "$0")/policy_boto3.py" "$KEY" "$SECRET" cookies 1 "$OUT" "$FOREIGN" secret.txt ||
     fail "policy_boto3.py"
 [ "$(model_count)" = 1 ] || fail "boto3's denied CreateModel created a model"
 
 # ---------------------------------------------------------------- changed and deleted keys
-"$VIGIL_BIN" keys put-policy --data "$VIGIL_DATA" --access-key-id "$KEY" \
+vkeys put-policy --data "$VIGIL_DATA" --access-key-id "$KEY" \
     --policy '{"Statement":[{"Effect":"Allow","Action":"lookoutvision:TagResource","Resource":"*"}]}' >/dev/null
 as "$KEY" "$SECRET" lfv tag-resource --resource-arn "$MODEL_ARN" --tags Key=team,Value=qa ||
     fail "TagResource still denied after put-policy"
 lfv tag-resource --resource-arn "$MODEL_ARN" --tags Key=owner,Value=root || fail "root TagResource"
 [ "$(lfv list-tags-for-resource --resource-arn "$MODEL_ARN" --query 'length(Tags)' --output text)" = 2 ] ||
     fail "the model does not have both tags"
-"$VIGIL_BIN" keys delete --data "$VIGIL_DATA" --access-key-id "$KEY" >/dev/null
+vkeys delete --data "$VIGIL_DATA" --access-key-id "$KEY" >/dev/null
 expect_denied AccessDeniedException "security token included in the request is invalid" \
     as "$KEY" "$SECRET" lfv describe-project --project-name cookies
 pass "put-policy and delete apply to the next request; the root key tags too"

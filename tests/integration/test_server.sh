@@ -84,8 +84,14 @@ pass "unsigned S3 request: 403 AccessDenied XML"
 head -c $((MAX_BODY + 1)) /dev/zero >"$VIGIL_TMP/too-big"
 request PUT /vigil-test-bucket/big --data-binary "@$VIGIL_TMP/too-big"
 expect_s3_error 413 EntityTooLarge "PUT of $((MAX_BODY + 1)) bytes"
+# a chunked body has no length to refuse early: a signed one is read up to the
+# limit, then refused; an unsigned one is refused before its body is read
+request PUT /vigil-test-bucket/big -H 'Transfer-Encoding: chunked' \
+    -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' --aws-sigv4 "aws:amz:$VIGIL_TEST_REGION:s3" \
+    --user "$VIGIL_TEST_ACCESS_KEY_ID:$VIGIL_TEST_SECRET_ACCESS_KEY" --data-binary "@$VIGIL_TMP/too-big"
+expect_s3_error 413 EntityTooLarge "signed chunked PUT of $((MAX_BODY + 1)) bytes"
 request PUT /vigil-test-bucket/big -H 'Transfer-Encoding: chunked' --data-binary "@$VIGIL_TMP/too-big"
-expect_s3_error 413 EntityTooLarge "chunked PUT of $((MAX_BODY + 1)) bytes"
+expect_s3_error 403 AccessDenied "unsigned chunked PUT of $((MAX_BODY + 1)) bytes"
 request POST /2020-11-20/projects/p/models/1/detect -H 'Content-Type: image/png' \
     --data-binary "@$VIGIL_TMP/too-big"
 expect_api_error 413 ValidationException "DetectAnomalies of $((MAX_BODY + 1)) bytes"

@@ -288,18 +288,20 @@ static void test_multipart(void **state)
     int parts[] = {1, 2};
     const char *bad_etags[] = {etag1, etag3};
     blob_info info;
-    assert_int_equal(s->ops->multipart_complete(s, "photos", "big/file", id, parts, bad_etags, 2, &info, &err), VGL_EINVAL);
+    assert_int_equal(s->ops->multipart_complete(s, "photos", "big/file", id, parts, bad_etags, 2, 0, &info, &err), VGL_EINVAL);
     int missing[] = {1, 5};
     const char *etags[] = {etag1, etag2};
-    assert_int_equal(s->ops->multipart_complete(s, "photos", "big/file", id, missing, etags, 2, &info, &err), VGL_EINVAL);
+    assert_int_equal(s->ops->multipart_complete(s, "photos", "big/file", id, missing, etags, 2, 0, &info, &err), VGL_EINVAL);
     int unordered[] = {2, 1};
-    assert_int_equal(s->ops->multipart_complete(s, "photos", "big/file", id, unordered, etags, 2, &info, &err), VGL_EINVAL);
+    assert_int_equal(s->ops->multipart_complete(s, "photos", "big/file", id, unordered, etags, 2, 0, &info, &err), VGL_EINVAL);
 
     /* Part 3 was uploaded but is left out, as S3 allows; an unquoted ETag is accepted. */
     char bare[40];
     snprintf(bare, sizeof bare, "%.32s", etag2 + 1);
     const char *mixed[] = {etag1, bare};
-    assert_int_equal(s->ops->multipart_complete(s, "photos", "big/file", id, parts, mixed, 2, &info, &err), VGL_OK);
+    assert_int_equal(s->ops->multipart_complete(s, "photos", "big/file", id, parts, mixed, 2, 7, &info, &err), VGL_ELIMIT);
+    /* every part but the last must hold min_part_size bytes: "hello " is 6 */
+    assert_int_equal(s->ops->multipart_complete(s, "photos", "big/file", id, parts, mixed, 2, 6, &info, &err), VGL_OK);
     unsigned char both[32], digest[16];
     md5_bin("hello ", both);
     md5_bin("world", both + 16);
@@ -314,7 +316,7 @@ static void test_multipart(void **state)
     assert_string_equal(info.etag, expect);
     assert_string_equal(info.content_type, "video/mp4");
     /* The upload is gone once completed. */
-    assert_int_equal(s->ops->multipart_complete(s, "photos", "big/file", id, parts, etags, 2, &info, &err), VGL_ENOTFOUND);
+    assert_int_equal(s->ops->multipart_complete(s, "photos", "big/file", id, parts, etags, 2, 0, &info, &err), VGL_ENOTFOUND);
 
     assert_int_equal(s->ops->multipart_create(s, "photos", "x", NULL, id, sizeof id, &err), VGL_OK);
     assert_int_equal(s->ops->multipart_abort(s, "photos", "x", id, &err), VGL_OK);

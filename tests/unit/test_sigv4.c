@@ -920,6 +920,25 @@ static void test_fuzz_presigned_query(void **state)
     }
 }
 
+/* The scope must name the server's region and the endpoint's service. */
+static void test_scope(void **state)
+{
+    (void)state;
+    char message[256];
+    auth_identity caller = {.access_key_id = "AKIDEXAMPLE", .region = "us-east-1",
+                            .service = "lookoutvision"};
+    assert_int_equal(sigv4_check_scope(&caller, "us-east-1", "lookoutvision", message,
+                                       sizeof message), AUTH_OK);
+    assert_int_equal(sigv4_check_scope(&caller, "eu-west-9", "lookoutvision", message,
+                                       sizeof message), AUTH_WRONG_SCOPE);
+    assert_non_null(strstr(message, "'us-east-1'"));
+    assert_non_null(strstr(message, "'eu-west-9'"));
+    assert_int_equal(sigv4_check_scope(&caller, "us-east-1", "s3", message, sizeof message),
+                     AUTH_WRONG_SCOPE);
+    assert_non_null(strstr(message, "'lookoutvision'"));
+    assert_non_null(strstr(message, "'s3'"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -952,6 +971,7 @@ int main(void)
         cmocka_unit_test(test_fuzz_authorization),
         cmocka_unit_test(test_fuzz_random_headers),
         cmocka_unit_test(test_fuzz_presigned_query),
+        cmocka_unit_test(test_scope),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
