@@ -4,14 +4,18 @@
 #   make serve    build, then run `vigil serve` on LISTEN (127.0.0.1:9000)
 #                 with its data in DATA (.vigil-data)
 #   make test     everything: build, models, unit + parity tests, then the
-#                 unit tests again under AddressSanitizer and UBSan
+#                 unit tests again under AddressSanitizer and UBSan, then
+#                 every fuzzer over its corpus and a few seconds more
+#   make fuzz     every libFuzzer target for FUZZ_SECONDS (default 300) each
 BUILD ?= build
 SANITIZE_BUILD ?= build-sanitize
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 300
 JOBS ?= $(shell nproc)
 LISTEN ?= 127.0.0.1:9000
 DATA ?= $(CURDIR)/.vigil-data
 
-.PHONY: all deps build models serve test test-release test-sanitize bench clean
+.PHONY: all deps build models serve test test-release test-sanitize fuzz-build fuzz test-fuzz bench clean
 
 all: build
 
@@ -28,7 +32,7 @@ models: build
 serve: build models
 	$(BUILD)/vigil serve --listen $(LISTEN) --data $(DATA)
 
-test: test-release test-sanitize
+test: test-release test-sanitize test-fuzz
 
 test-release: models
 	npm ci --prefix tools/tfjs --no-audit --no-fund --loglevel=error
@@ -41,9 +45,21 @@ test-sanitize: deps models
 	cd $(SANITIZE_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		ctest --output-on-failure -E parity
 
+fuzz-build: deps
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DVIGIL_FUZZ=ON
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+# New inputs go to $(FUZZ_BUILD)/corpus/NAME; the seeds in tests/fuzz/corpus
+# are read, never written.
+fuzz: fuzz-build
+	bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+test-fuzz: fuzz-build
+	bash tests/fuzz/run.sh $(FUZZ_BUILD) 5
+
 bench: models
 	bash bench/run.sh $(BUILD)
 	bash bench/engine.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(SANITIZE_BUILD)
+	rm -rf $(BUILD) $(SANITIZE_BUILD) $(FUZZ_BUILD)

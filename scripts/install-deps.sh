@@ -30,6 +30,8 @@ packages=(
   wrk
   # the web console's browser test (tests/browser/, driven by playwright-core)
   chromium
+  # the libFuzzer targets (tests/fuzz/): clang and its fuzzer runtime
+  clang libclang-rt-14-dev
 )
 
 missing=()
