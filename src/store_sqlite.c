@@ -14,6 +14,7 @@
 #include "store.h"
 
 #include "error.h"
+#include "space_reserve.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -27,6 +28,8 @@ typedef struct sqlite_store {
     metadata_store base;
     sqlite3 *db;
     pthread_mutex_t lock;
+    char reserve[4096]; /* the space reserve's path (space_reserve.h) */
+    int disk_full;      /* a statement since the last reset failed with SQLITE_FULL */
 } sqlite_store;
 
 /* ------------------------------------------------------------ schema */
@@ -145,6 +148,7 @@ int metadata_store_schema_version(void) { return N_MIGRATIONS; }
 
 static vgl_status db_error(sqlite_store *s, vgl_error *err, const char *what)
 {
+    s->disk_full |= (sqlite3_errcode(s->db) & 0xff) == SQLITE_FULL;
     return vgl_error_set(err, VGL_EIO, "metadata store: %s: %s", what, sqlite3_errmsg(s->db));
 }
 
@@ -153,6 +157,7 @@ static vgl_status exec_sql(sqlite_store *s, const char *sql, vgl_error *err)
     char *message = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &message) == SQLITE_OK)
         return VGL_OK;
+    s->disk_full |= (sqlite3_errcode(s->db) & 0xff) == SQLITE_FULL;
     vgl_status status = vgl_error_set(err, VGL_EIO, "metadata store: %s", message ? message : "?");
     sqlite3_free(message);
     return status;
@@ -254,6 +259,32 @@ static vgl_status end(sqlite_store *s, vgl_status status, vgl_error *err)
 }
 
 static sqlite_store *as_sqlite(metadata_store *store) { return (sqlite_store *)store; }
+
+/* A delete is the way out of a full disk, yet SQLite needs a little room to
+ * write one: when a delete fails for want of space, the space reserve is
+ * given up and the delete tried once more (space_reserve.h). */
+typedef vgl_status (*remover)(sqlite_store *s, const char *const *names, int number,
+                              vgl_error *err);
+
+static vgl_status delete_once(sqlite_store *s, remover remove, const char *const *names,
+                              int number, vgl_error *err)
+{
+    vgl_status status = begin(s, err);
+    if (status != VGL_OK)
+        return status;
+    s->disk_full = 0;
+    return end(s, remove(s, names, number, err), err);
+}
+
+static vgl_status delete_with_reserve(sqlite_store *s, remover remove, const char *const *names,
+                                      int number, vgl_error *err)
+{
+    space_reserve_keep(s->reserve);
+    vgl_status status = delete_once(s, remove, names, number, err);
+    if (status != VGL_OK && s->disk_full && space_reserve_release(s->reserve))
+        status = delete_once(s, remove, names, number, err);
+    return status;
+}
 
 /* ------------------------------------------------------------ projects */
 
@@ -374,13 +405,17 @@ static vgl_status project_remove(sqlite_store *s, const char *name, vgl_error *e
     return rc == SQLITE_DONE ? VGL_OK : db_error(s, err, "delete project");
 }
 
+static vgl_status remove_project(sqlite_store *s, const char *const *names, int number,
+                                 vgl_error *err)
+{
+    (void)number;
+    return project_remove(s, names[0], err);
+}
+
 static vgl_status sqlite_project_delete(metadata_store *store, const char *name, vgl_error *err)
 {
-    sqlite_store *s = as_sqlite(store);
-    vgl_status status = begin(s, err);
-    if (status != VGL_OK)
-        return status;
-    return end(s, project_remove(s, name, err), err);
+    const char *names[] = {name};
+    return delete_with_reserve(as_sqlite(store), remove_project, names, 0, err);
 }
 
 /* ------------------------------------------------------------ datasets */
@@ -684,14 +719,18 @@ static vgl_status dataset_remove(sqlite_store *s, const char *project, const cha
     return status == VGL_OK ? step_done(s, st, err) : status;
 }
 
+static vgl_status remove_dataset(sqlite_store *s, const char *const *names, int number,
+                                 vgl_error *err)
+{
+    (void)number;
+    return dataset_remove(s, names[0], names[1], err);
+}
+
 static vgl_status sqlite_dataset_delete(metadata_store *store, const char *project,
                                         const char *type, vgl_error *err)
 {
-    sqlite_store *s = as_sqlite(store);
-    vgl_status status = begin(s, err);
-    if (status != VGL_OK)
-        return status;
-    return end(s, dataset_remove(s, project, type, err), err);
+    const char *names[] = {project, type};
+    return delete_with_reserve(as_sqlite(store), remove_dataset, names, 0, err);
 }
 
 /* ------------------------------------------------------------ entries */
@@ -1220,14 +1259,17 @@ static vgl_status model_remove(sqlite_store *s, const char *project, int version
     return step_done(s, st, err);
 }
 
+static vgl_status remove_model(sqlite_store *s, const char *const *names, int number,
+                               vgl_error *err)
+{
+    return model_remove(s, names[0], number, names[1], err);
+}
+
 static vgl_status sqlite_model_delete(metadata_store *store, const char *project, int version,
                                       const char *arn, vgl_error *err)
 {
-    sqlite_store *s = as_sqlite(store);
-    vgl_status status = begin(s, err);
-    if (status != VGL_OK)
-        return status;
-    return end(s, model_remove(s, project, version, arn, err), err);
+    const char *names[] = {project, arn};
+    return delete_with_reserve(as_sqlite(store), remove_model, names, version, err);
 }
 
 /* ------------------------------------------------------------ packaging jobs */
@@ -1568,6 +1610,7 @@ vgl_status metadata_store_open(const char *data_dir, metadata_store **out, vgl_e
     pthread_mutex_init(&s->lock, NULL);
     char path[4096];
     snprintf(path, sizeof path, "%s/metadata.db", data_dir);
+    snprintf(s->reserve, sizeof s->reserve, "%s/%s", data_dir, SPACE_RESERVE_NAME);
     vgl_status status = VGL_OK;
     if (sqlite3_open_v2(path, &s->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
@@ -1580,6 +1623,7 @@ vgl_status metadata_store_open(const char *data_dir, metadata_store **out, vgl_e
         metadata_store_close(&s->base);
         return status;
     }
+    space_reserve_keep(s->reserve);
     *out = &s->base;
     return VGL_OK;
 }

@@ -25,3 +25,33 @@ pyv "$(dirname "$0")/hardening_probe.py" "$PER_CLIENT" "$HEADER_TIMEOUT" "$VIGIL
 kill -0 "$VIGIL_PID" || fail "the server died"
 vigil_stop
 pass "slowloris, header deadline, unsigned bodies and request framing"
+
+# --- a full disk: deletes, the way out, still work ---------------------------
+# The data directory on a 20 MB tmpfs (needs root to mount; elsewhere this
+# part cannot run and says so), filled to the last byte.
+SMALL="$VIGIL_TMP/small"
+mkdir -p "$SMALL"
+if mount -t tmpfs -o size=20m tmpfs "$SMALL" 2>/dev/null; then
+    trap 'umount "$SMALL" 2>/dev/null; _vigil_cleanup' EXIT
+    VIGIL_DATA="$SMALL/data"
+    vigil_start
+    lfv create-project --project-name doomed >/dev/null
+    awsv s3 mb s3://full-disk >/dev/null
+    head -c 1000000 /dev/urandom >"$VIGIL_TMP/blob"
+    for i in $(seq 1 30); do
+        awsv s3 cp --quiet "$VIGIL_TMP/blob" "s3://full-disk/k$i" 2>/dev/null || break
+    done
+    dd if=/dev/zero of="$SMALL/filler" bs=64k 2>/dev/null || true
+    out=$(lfv create-project --project-name more 2>&1) && fail "a project was created on a full disk"
+    grep -q "InternalServerException" <<<"$out" || fail "full disk: $out"
+    grep -q "$SMALL" <<<"$out" && fail "the error shows a server path: $out"
+    lfv delete-project --project-name doomed >/dev/null || fail "DeleteProject on a full disk"
+    awsv s3 rm --quiet s3://full-disk/k1 || fail "DeleteObject on a full disk"
+    vigil_stop
+    rm -f "$SMALL/filler"
+    umount "$SMALL"
+    trap _vigil_cleanup EXIT
+    pass "a full disk: a write answers InternalServerException without a path; deletes still work"
+else
+    echo "note: the full-disk check needs to mount a tmpfs (root); not run here"
+fi
