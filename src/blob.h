@@ -82,6 +82,16 @@ typedef struct blob_ops {
                                      uint64_t min_part_size, blob_info *info, vgl_error *err);
     vgl_status (*multipart_abort)(blob_store *store, const char *bucket, const char *key,
                                   const char *upload_id, vgl_error *err);
+    /* put and multipart_put from a file of `size` bytes whose MD5 is known
+     * (a request body the server streamed to disk instead of memory); the
+     * file is read, not moved or changed. */
+    vgl_status (*put_file)(blob_store *store, const char *bucket, const char *key,
+                           const char *path, uint64_t size, const unsigned char md5[16],
+                           const char *content_type, blob_info *info, vgl_error *err);
+    vgl_status (*multipart_put_file)(blob_store *store, const char *bucket, const char *key,
+                                     const char *upload_id, int part, const char *path,
+                                     uint64_t size, const unsigned char md5[16], char *etag,
+                                     size_t etag_size, vgl_error *err);
     void (*close)(blob_store *store);
 } blob_ops;
 

@@ -24,6 +24,7 @@
 #include "sealed_model.h"
 #include "store.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -53,6 +54,7 @@ typedef struct serve_args {
     const char *data_dir, *region, *account_id;
     int max_connections, max_per_client, header_timeout, min_body_rate;
     size_t max_body, body_memory;
+    char incoming[4096]; /* DATA/incoming: objects' bodies as they arrive */
     int no_metrics;
     const char *console_dir;
 } serve_args;
@@ -236,6 +238,9 @@ static int parse_args(int argc, char **argv, serve_args *a)
         return fail_usage("--data is required");
     if (!a->region[0])
         return fail_usage("--region must not be empty");
+    if (snprintf(a->incoming, sizeof a->incoming, "%s/incoming", a->data_dir) >=
+        (int)sizeof a->incoming)
+        return fail_usage("--data is too long a path");
     return -1;
 }
 
@@ -267,12 +272,30 @@ static void print_welcome(const serve_args *a, const service *svc, const char *e
     fflush(stdout);
 }
 
+/* DATA/incoming, emptied of what a killed server left there. */
+static vgl_status incoming_prepare(const char *dir, vgl_error *err)
+{
+    vgl_status status = cli_make_dirs(dir, err);
+    DIR *d = status == VGL_OK ? opendir(dir) : NULL;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (e->d_name[0] != '.')
+            unlink(path);
+    }
+    if (d)
+        closedir(d);
+    return status;
+}
+
 /* Opens the key ring, the objects and the metadata store into svc. */
 static vgl_status stores_open(const serve_args *a, service *svc, int *created_root,
                               vgl_error *err)
 {
     vgl_status status = cli_make_dirs(a->data_dir, err);
     data_permissions_restrict(a->data_dir);
+    if (status == VGL_OK)
+        status = incoming_prepare(svc->incoming_dir, err);
     if (status == VGL_OK)
         status = keyring_open(a->data_dir, &svc->keys, created_root, err);
     if (status != VGL_OK)
@@ -326,7 +349,8 @@ int cmd_serve(int argc, char **argv)
                    .account_id = a.account_id,
                    .max_body_bytes = a.max_body,
                    .metrics_endpoint = !a.no_metrics,
-                   .console_dir = a.console_dir};
+                   .console_dir = a.console_dir,
+                   .incoming_dir = a.incoming};
     sealed_model_use_ring(&(kms_ring){a.data_dir, a.region, a.account_id}); /* hosting */
     vgl_error err = {0};
     int created_root = 0;

@@ -3,7 +3,8 @@
  * them, independent of the HTTP library underneath (http_server.c).
  *
  * The server reads a whole request (within its size limits) before calling a
- * handler; a handler fills the response and returns.  Strings in a request
+ * handler, into memory or, for an object's bytes, into a file (body_path);
+ * a handler fills the response and returns.  Strings in a request
  * live until the handler returns; a response owns what it holds.
  */
 #ifndef VIGIL_HTTP_H
@@ -28,6 +29,11 @@ typedef struct http_request {
     const uint8_t *body;
     size_t body_size;
     const char *request_id;  /* a fresh id for x-amzn-RequestId / x-amz-request-id */
+    /* An object's body may arrive in a file instead (body is then empty and
+     * body_size its length), with its digests taken as it streamed in. */
+    const char *body_path;
+    const char *body_sha256;         /* 64 lower-case hex digits, or NULL */
+    const unsigned char *body_md5;   /* 16 bytes, or NULL */
 } http_request;
 
 /* A header's value (names compare case-insensitively), or NULL. */

@@ -27,6 +27,7 @@
 
 #include "console_files.h"
 #include "error.h"
+#include "http_body_file.h"
 #include "http_framing.h"
 
 #include <jansson.h>
@@ -72,6 +73,8 @@ typedef struct request_context {
     uint8_t *body;
     size_t body_size, body_capacity;
     size_t reserved; /* of the server's body budget (http_guard_reserve) */
+    http_body_file *streamed; /* an object's body, going to a file instead of memory */
+    int unstored;             /* writing it failed (a full disk): the rest is dropped */
     http_header *headers; /* pointers into libmicrohttpd's connection memory */
     size_t n_headers, headers_capacity;
 } request_context;
@@ -339,6 +342,7 @@ void http_server_dispatch(const service *svc, const http_request *request,
 
 static void context_free(request_context *ctx)
 {
+    http_body_file_discard(ctx->streamed);
     free(ctx->target);
     free(ctx->body);
     free(ctx->headers);
@@ -448,6 +452,12 @@ static void request_build(request_context *ctx, const char *method, http_request
     request->body = ctx->body ? ctx->body : (const uint8_t *)"";
     request->body_size = ctx->body_size;
     request->request_id = ctx->request_id;
+    if (ctx->streamed && ctx->streamed->fd < 0) { /* finished */
+        request->body_path = ctx->streamed->path;
+        request->body_size = ctx->streamed->size;
+        request->body_sha256 = ctx->streamed->sha256_hex;
+        request->body_md5 = ctx->streamed->md5_digest;
+    }
 }
 
 /* A HEAD response's body is never sent, so this is never called; it exists
@@ -549,6 +559,31 @@ static int refuse_unauthenticated(http_server *server, struct MHD_Connection *co
     return 1;
 }
 
+/* Whether a request carries an object's bytes (PutObject, UploadPart),
+ * which go to a file instead of memory: a PUT to BUCKET/KEY with no query
+ * but x-id, partNumber and uploadId, and not a copy (which has no body). */
+static int streams_to_file(const http_server *server, const char *method,
+                           const request_context *ctx)
+{
+    const char *slash = strchr(ctx->path + 1, '/');
+    if (!server->svc->incoming_dir || strcmp(method, "PUT") || is_api_path(ctx->path) ||
+        !slash || !slash[1])
+        return 0;
+    for (size_t i = 0; i < ctx->n_headers; i++)
+        if (!strcasecmp(ctx->headers[i].name, "x-amz-copy-source"))
+            return 0;
+    for (const char *q = ctx->query; *q;) {
+        size_t length = strcspn(q, "=&");
+        if (!((length == 4 && !strncmp(q, "x-id", 4)) ||
+              (length == 10 && !strncmp(q, "partNumber", 10)) ||
+              (length == 8 && !strncmp(q, "uploadId", 8))))
+            return 0;
+        q += strcspn(q, "&");
+        q += *q == '&';
+    }
+    return 1;
+}
+
 static size_t header_section_size(const request_context *ctx)
 {
     size_t total = 0;
@@ -615,6 +650,10 @@ static enum MHD_Result check_before_body(http_server *server, struct MHD_Connect
         if (refuse_unauthenticated(server, connection, method, ctx, &refused))
             return refused;
     }
+    if (streams_to_file(server, method, ctx)) {
+        ctx->streamed = http_body_file_create(server->svc->incoming_dir);
+        return ctx->streamed ? MHD_YES : MHD_NO;
+    }
     if (!length_text)
         return MHD_YES;
     if (!http_guard_reserve(server->guard, (size_t)length + 1))
@@ -636,8 +675,13 @@ static enum MHD_Result check_before_body(http_server *server, struct MHD_Connect
 static int body_append(http_guard *guard, request_context *ctx, size_t limit, const char *data,
                        size_t size)
 {
-    if (ctx->too_large || size > limit - ctx->body_size) {
+    size_t so_far = ctx->streamed ? (size_t)ctx->streamed->size : ctx->body_size;
+    if (ctx->too_large || size > limit - so_far) {
         ctx->too_large = 1;
+        return 1;
+    }
+    if (ctx->streamed) {
+        ctx->unstored = ctx->unstored || !http_body_file_append(ctx->streamed, data, size);
         return 1;
     }
     if (ctx->body_size + size + 1 > ctx->body_capacity) {
@@ -675,6 +719,9 @@ static enum MHD_Result answer(http_server *server, struct MHD_Connection *connec
         return refuse_early(connection, method, ctx, 413, "ValidationException",
                             "EntityTooLarge", message, 1);
     }
+    if (ctx->streamed && (!http_body_file_finish(ctx->streamed) || ctx->unstored))
+        return refuse_early(connection, method, ctx, 500, "InternalServerException",
+                            "InternalError", "The request body could not be stored.", 1);
     http_request request;
     http_response response;
     request_build(ctx, method, &request);

@@ -70,9 +70,15 @@ void s3_multipart_upload_part(s3_call *call)
     if (!part) {
         s3_error(call, 400, "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive");
     } else if (s3_body_size_ok(call)) {
-        vgl_status status = call->blobs->ops->multipart_put(call->blobs, call->bucket, call->key, id, part,
-                                                            call->request->body, call->request->body_size,
-                                                            etag, sizeof etag, &err);
+        const http_request *r = call->request;
+        vgl_status status =
+            r->body_path
+                ? call->blobs->ops->multipart_put_file(call->blobs, call->bucket, call->key, id,
+                                                       part, r->body_path, r->body_size,
+                                                       r->body_md5, etag, sizeof etag, &err)
+                : call->blobs->ops->multipart_put(call->blobs, call->bucket, call->key, id, part,
+                                                  r->body, r->body_size, etag, sizeof etag,
+                                                  &err);
         if (status == VGL_ENOTFOUND) {
             no_such_upload(call);
         } else if (status != VGL_OK) {

@@ -40,7 +40,10 @@ static int content_md5_matches(s3_call *call)
         return 1;
     unsigned char digest[16];
     char expected[25];
-    EVP_Digest(call->request->body, call->request->body_size, digest, NULL, EVP_md5(), NULL);
+    if (call->request->body_md5)
+        memcpy(digest, call->request->body_md5, sizeof digest);
+    else
+        EVP_Digest(call->request->body, call->request->body_size, digest, NULL, EVP_md5(), NULL);
     base64_encode(digest, sizeof digest, expected);
     if (strlen(given) != 24) {
         s3_error(call, 400, "InvalidDigest", "The Content-MD5 you specified was invalid.");
@@ -73,8 +76,14 @@ void s3_object_put(s3_call *call)
     if (!s3_body_size_ok(call) || !content_md5_matches(call))
         return;
     const char *type = http_request_header(call->request, "Content-Type");
-    if (call->blobs->ops->put(call->blobs, call->bucket, call->key, call->request->body,
-                              call->request->body_size, type, &info, &err) != VGL_OK) {
+    const http_request *r = call->request;
+    vgl_status status =
+        r->body_path ? call->blobs->ops->put_file(call->blobs, call->bucket, call->key,
+                                                  r->body_path, r->body_size, r->body_md5, type,
+                                                  &info, &err)
+                     : call->blobs->ops->put(call->blobs, call->bucket, call->key, r->body,
+                                             r->body_size, type, &info, &err);
+    if (status != VGL_OK) {
         key_error(call, &err);
         return;
     }

@@ -30,6 +30,8 @@ typedef struct service {
     detect_metrics *metrics; /* DetectAnomalies' counters */
     int metrics_endpoint;    /* GET /metrics answers without authentication */
     const char *console_dir; /* the web console's files, served under /console/ */
+    /* where objects' bodies are written as they arrive (NULL: in memory) */
+    const char *incoming_dir;
 } service;
 
 /* The Lookout for Vision API: paths under /2020-11-20/. */

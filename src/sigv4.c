@@ -751,6 +751,15 @@ static auth_result check_time(const sigv4_claim *claim, time_t now, char *messag
 
 /* -------------------------------------------------------- payload hash */
 
+/* The body's SHA-256 in hex: taken as it streamed in, or computed now. */
+static void body_hash(const http_request *request, char out[65])
+{
+    if (request->body_sha256)
+        memcpy(out, request->body_sha256, 65);
+    else
+        sha256_hex(request->body, request->body_size, out);
+}
+
 /* The payload line of the canonical request.  x-amz-content-sha256, when
  * the client sent (header form) or signed (presigned form) it, is what was
  * signed, so it goes into the line as is; a hex digest must also be the
@@ -772,7 +781,7 @@ static auth_result payload_hash(const http_request *request, const sigv4_claim *
         else if (headers_only)
             *deferred = 1; /* the body's hash is part of what was signed */
         else
-            sha256_hex(request->body, request->body_size, out);
+            body_hash(request, out);
         return AUTH_OK;
     }
     if (strcmp(header, UNSIGNED_PAYLOAD) == 0 || strcmp(header, STREAMING_UNSIGNED_TRAILER) == 0) {
@@ -784,12 +793,12 @@ static auth_result payload_hash(const http_request *request, const sigv4_claim *
                     "x-amz-content-sha256 must be " UNSIGNED_PAYLOAD ", " STREAMING_UNSIGNED_TRAILER
                     " or the lower-case hex SHA-256 of the body (signed aws-chunked uploads are "
                     "not supported).");
-    char body_hash[65];
+    char computed[65];
     memcpy(out, header, 65);
     if (headers_only)
         return AUTH_OK; /* the body is checked against it once it is in */
-    sha256_hex(request->body, request->body_size, body_hash);
-    if (strcmp(body_hash, header) != 0)
+    body_hash(request, computed);
+    if (strcmp(computed, header) != 0)
         return fail(message, message_size, AUTH_PAYLOAD_MISMATCH,
                     "The provided 'x-amz-content-sha256' header does not match what was "
                     "computed.");

@@ -3,7 +3,7 @@
 # try to hold it or confuse it, with small limits so the test is quick:
 # slowloris connections past the per-client cap, a trickling header section
 # against the header deadline, unsigned bodies refused before they are read,
-# and ambiguous HTTP framing
+# ambiguous HTTP framing, objects' bytes streamed to disk, and a full disk
 # (tests/integration/hardening_probe.py, over raw sockets).
 #
 # usage: test_hardening.sh BUILD_DIR
@@ -23,8 +23,24 @@ vigil_start --max-connections-per-client "$PER_CLIENT" --header-timeout "$HEADER
 pyv "$(dirname "$0")/hardening_probe.py" "$PER_CLIENT" "$HEADER_TIMEOUT" "$VIGIL_PID" ||
     fail "hardening_probe.py"
 kill -0 "$VIGIL_PID" || fail "the server died"
-vigil_stop
 pass "slowloris, header deadline, unsigned bodies and request framing"
+
+# --- objects' bytes go to disk, not memory ------------------------------------
+peak_mb() { awk '/^VmHWM:/ { print int($2 / 1024) }' "/proc/$VIGIL_PID/status"; }
+awsv s3 mb s3://streamed >/dev/null
+head -c 48000000 /dev/urandom >"$VIGIL_TMP/big"
+before=$(peak_mb)
+awsv s3api put-object --bucket streamed --key big --body "$VIGIL_TMP/big" >/dev/null
+awsv s3 cp --quiet "$VIGIL_TMP/big" s3://streamed/big-multipart # 8 MB parts
+after=$(peak_mb)
+[ $((after - before)) -lt 16 ] || fail "a 48 MB PutObject raised the peak memory from $before to $after MB"
+etag=$(awsv s3api head-object --bucket streamed --key big --query ETag --output text | tr -d '"')
+[ "$etag" = "$(md5sum "$VIGIL_TMP/big" | cut -c1-32)" ] || fail "ETag $etag is not the MD5"
+awsv s3 cp --quiet s3://streamed/big-multipart "$VIGIL_TMP/back"
+cmp -s "$VIGIL_TMP/big" "$VIGIL_TMP/back" || fail "the multipart object reads back different"
+[ -z "$(ls "$VIGIL_DATA/incoming")" ] || fail "bodies left in $VIGIL_DATA/incoming"
+vigil_stop
+pass "a 48 MB PutObject and a multipart upload streamed to disk: peak memory $before -> $after MB"
 
 # --- a full disk: deletes, the way out, still work ---------------------------
 # The data directory on a 20 MB tmpfs (needs root to mount; elsewhere this
