@@ -571,12 +571,18 @@ static void header_init(object_header *h, const char *bucket, const char *key,
     h->info.modified = time(NULL);
 }
 
-static vgl_status local_put(blob_store *store, const char *bucket, const char *key, const void *data,
-                            size_t size, const char *content_type, blob_info *info, vgl_error *err)
+/* Fills a new object file's data part (from HEADER_BLOCK on). */
+typedef vgl_status (*object_filler)(int fd, const char *tmp, const void *source, uint64_t size,
+                                    vgl_error *err);
+
+/* A new object of size bytes with the given MD5, its bytes from fill. */
+static vgl_status object_put(blob_store *store, const char *bucket, const char *key,
+                             object_filler fill, const void *source, uint64_t size,
+                             const unsigned char md5[16], const char *content_type,
+                             blob_info *info, vgl_error *err)
 {
     local_store *s = local(store);
     object_header h;
-    unsigned char digest[16];
     char tmp[PATH_MAX];
     int fd = -1;
     if (check_names(bucket, key, err) != VGL_OK)
@@ -586,11 +592,10 @@ static vgl_status local_put(blob_store *store, const char *bucket, const char *k
         return status;
     header_init(&h, bucket, key, content_type);
     h.info.size = size;
-    EVP_Digest(data, size, digest, NULL, EVP_md5(), NULL);
-    md5_etag(digest, 0, h.info.etag, sizeof h.info.etag);
+    md5_etag(md5, 0, h.info.etag, sizeof h.info.etag);
     if (tmp_object_create(s, tmp, &fd, err) != VGL_OK)
         return VGL_EIO;
-    if (write_all(fd, data, size, HEADER_BLOCK, tmp, err) != VGL_OK) {
+    if (fill(fd, tmp, source, size, err) != VGL_OK) {
         close(fd);
         unlink(tmp);
         return VGL_EIO;
@@ -599,6 +604,21 @@ static vgl_status local_put(blob_store *store, const char *bucket, const char *k
     if (status == VGL_OK && info)
         *info = h.info;
     return status;
+}
+
+static vgl_status fill_from_memory(int fd, const char *tmp, const void *data, uint64_t size,
+                                   vgl_error *err)
+{
+    return write_all(fd, data, (size_t)size, HEADER_BLOCK, tmp, err);
+}
+
+static vgl_status local_put(blob_store *store, const char *bucket, const char *key, const void *data,
+                            size_t size, const char *content_type, blob_info *info, vgl_error *err)
+{
+    unsigned char digest[16];
+    EVP_Digest(data, size, digest, NULL, EVP_md5(), NULL);
+    return object_put(store, bucket, key, fill_from_memory, data, size, digest, content_type, info,
+                      err);
 }
 
 /* Copies size bytes of the file at src into fd from offset on, in the
@@ -631,33 +651,17 @@ static vgl_status copy_from_file(int fd, off_t offset, const char *src, uint64_t
     return status;
 }
 
+static vgl_status fill_from_file(int fd, const char *tmp, const void *src, uint64_t size,
+                                 vgl_error *err)
+{
+    return copy_from_file(fd, HEADER_BLOCK, src, size, tmp, err);
+}
+
 static vgl_status local_put_file(blob_store *store, const char *bucket, const char *key,
                                  const char *src, uint64_t size, const unsigned char md5[16],
                                  const char *content_type, blob_info *info, vgl_error *err)
 {
-    local_store *s = local(store);
-    object_header h;
-    char tmp[PATH_MAX];
-    int fd = -1;
-    if (check_names(bucket, key, err) != VGL_OK)
-        return VGL_EINVAL;
-    vgl_status status = local_bucket_exists(store, bucket, err);
-    if (status != VGL_OK)
-        return status;
-    header_init(&h, bucket, key, content_type);
-    h.info.size = size;
-    md5_etag(md5, 0, h.info.etag, sizeof h.info.etag);
-    if (tmp_object_create(s, tmp, &fd, err) != VGL_OK)
-        return VGL_EIO;
-    if (copy_from_file(fd, HEADER_BLOCK, src, size, tmp, err) != VGL_OK) {
-        close(fd);
-        unlink(tmp);
-        return VGL_EIO;
-    }
-    status = object_commit(s, fd, tmp, &h, err);
-    if (status == VGL_OK && info)
-        *info = h.info;
-    return status;
+    return object_put(store, bucket, key, fill_from_file, src, size, md5, content_type, info, err);
 }
 
 /* Opens a key's object file after checking names and bucket. */
